@@ -1,0 +1,67 @@
+# SecondRead. `make run` starts everything; `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+ENV := source scripts/env.sh &&
+
+.PHONY: help install run shell test lint validate train test-python test-stories crossval clean
+
+help:
+	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
+	@echo "make shell     chat with the bot in this terminal"
+	@echo "make test      lint, type-check, validate, train, pytest (incl. integration), story tests"
+	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+# The Rasa server needs Python 3.10; everything of ours runs on Python 3.11.
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
+	@[ -x $(RASA_VENV)/bin/python ] || { py=$$(scripts/find-python 3.10) && $$py -m venv $(RASA_VENV); }
+	$(RASA_VENV)/bin/pip install -q "pip<24.1"
+	$(RASA_VENV)/bin/pip install -q -c requirements/rasa-constraints.txt -r requirements/rasa.txt
+	touch $@
+
+$(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt
+	@[ -x $(VENV)/bin/python ] || { py=$$(scripts/find-python 3.11) && $$py -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c requirements/bot-constraints.txt -e '.[dev]'
+	touch $@
+
+run: install
+	scripts/run
+
+shell: install
+	scripts/shell
+
+train: install
+	@scripts/train >/dev/null
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check bot tests
+	$(VENV)/bin/mypy bot
+
+validate: $(RASA_VENV)/.installed
+	$(ENV) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+
+test-python: install train
+	$(ENV) $(PY) -m pytest -q -ra
+
+test-stories: install train
+	$(ENV) $(RASA) test core --model "$$(scripts/train 2>/dev/null)" --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out "$$VAR_DIR/results" --no-plot
+
+test: lint validate test-python test-stories
+	@echo "all checks passed"
+
+crossval: $(RASA_VENV)/.installed
+	$(ENV) $(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+	  --out "$$VAR_DIR/crossval" --no-plot >"$$VAR_DIR/logs/crossval.log" 2>&1
+	@$(PY) -c "import json; r=json.load(open('var/crossval/intent_report.json')); \
+	  print('intent macro-F1: %.4f' % r['macro avg']['f1-score'])"
+
+clean:
+	rm -rf var results models

@@ -1,0 +1,1 @@
+"""SecondRead: a patient-facing assistant for radiology second opinions."""

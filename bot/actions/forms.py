@@ -1,0 +1,150 @@
+"""Form validation: every answer goes through a tolerant parser from bot.guidance.
+
+A canonical value (from a button) and free text ("a cat scan of my belly") both work. An answer
+the parser cannot place is refused with an `explain_<slot>` message, and the form asks again.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import first_text
+from bot.guidance import insurance, parsing
+
+Parser = Callable[[str | None], str | None]
+
+# Which parser turns an answer into the canonical value for each slot.
+PARSERS: dict[str, Parser] = {
+    "exam_type": parsing.parse_exam_type,
+    "body_part": parsing.parse_body_part,
+    "situation": parsing.parse_situation,
+    "age_group": parsing.parse_age_group,
+    "plan_type": parsing.parse_plan_type,
+    "physician_requested": parsing.parse_yes_no,
+    "surgery_planned": parsing.parse_yes_no,
+    "in_network": parsing.parse_yes_no,
+}
+
+# Re-prompts after an answer we could not use: say what kind of answer helps.
+EXPLANATIONS: dict[str, str] = {
+    "exam_type": (
+        "Sorry, I didn't catch the kind of exam. It's usually written at the top of the report, "
+        "for example \"CT\", \"MRI\", \"PET/CT\", \"ultrasound\", \"X-ray\" or \"mammogram\". "
+        "If you don't know, say \"not sure\"."
+    ),
+    "body_part": (
+        "Sorry, I didn't catch which part of the body was scanned. A word or two is enough, "
+        "like \"brain\", \"lower back\", \"knee\", \"chest\" or \"belly\"; or say \"not sure\"."
+    ),
+    "situation": (
+        "I couldn't match that to one of the situations. Please pick the closest button, or "
+        "tell me in a few words, e.g. \"surgery is planned\" or \"the report was vague\"."
+    ),
+    "age_group": (
+        "I only need to know whether the patient is under 18 (children's scans are best read "
+        "by a pediatric radiologist). You can type an age, like \"12\" or \"45\"."
+    ),
+    "plan_type": (
+        "I didn't recognise the type of coverage. It's usually printed on the insurance card: "
+        "Medicare, Medicare Advantage, HMO, PPO, Medicaid, or none. Another plan type is fine too: "
+        "say \"other\"."
+    ),
+    "physician_requested": "Please answer yes, no, or \"not sure\".",
+    "surgery_planned": "Please answer yes, no, or \"not sure\".",
+    "in_network": "Please answer yes, no, or \"not sure\" (your insurer can tell you).",
+}
+
+
+class ParsedSlotsForm(FormValidationAction, ABC):
+    """Shared validation for our forms: parse, accept, or explain and ask again."""
+
+    def explain_slot(self, slot: str, dispatcher: CollectingDispatcher) -> None:
+        # Per-slot hook in the spirit of financial-demo's explain_<slot>.
+        explain = getattr(self, f"explain_{slot}", None)
+        if callable(explain):
+            explain(dispatcher)
+        else:
+            dispatcher.utter_message(text=EXPLANATIONS[slot])
+
+    def parse_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        parsed = PARSERS[slot](first_text(value))
+        if parsed is None:
+            self.explain_slot(slot, dispatcher)
+        return {slot: parsed}
+
+    async def validate_exam_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("exam_type", value, dispatcher)
+
+    async def validate_body_part(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("body_part", value, dispatcher)
+
+
+class ValidateWorthwhileForm(ParsedSlotsForm):
+    def name(self) -> str:
+        return "validate_worthwhile_form"
+
+    async def validate_situation(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("situation", value, dispatcher)
+
+
+class ValidateSubspecialistForm(ParsedSlotsForm):
+    def name(self) -> str:
+        return "validate_subspecialist_form"
+
+    async def validate_age_group(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("age_group", value, dispatcher)
+
+
+class ValidateInsuranceForm(ParsedSlotsForm):
+    def name(self) -> str:
+        return "validate_insurance_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Original Medicare has no network and the uninsured have none to ask about.
+        plan = first_text(tracker.get_slot("plan_type"))
+        if plan is not None and not insurance.needs_network_question(plan):
+            return [slot for slot in domain_slots if slot != "in_network"]
+        return domain_slots
+
+    async def validate_plan_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("plan_type", value, dispatcher)
+
+    async def validate_physician_requested(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("physician_requested", value, dispatcher)
+
+    async def validate_surgery_planned(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("surgery_planned", value, dispatcher)
+
+    async def validate_in_network(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.parse_answer("in_network", value, dispatcher)

@@ -1,0 +1,76 @@
+"""The tailored answers at the end of journeys 1, 3 and 4."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import slot_text
+from bot.guidance import insurance, programs, subspecialty, worthwhile
+
+
+class ActionWorthwhileAnswer(Action):
+    """Journey 1: is a second read worthwhile? Judges the situation, never the images."""
+
+    def name(self) -> str:
+        return "action_worthwhile_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        situation = slot_text(tracker, "situation")
+        assessment = worthwhile.assess_worthwhile(
+            slot_text(tracker, "exam_type"), slot_text(tracker, "body_part"), situation
+        )
+        dispatcher.utter_message(text=assessment.as_text())
+        # Keep the reason for the case; clear the question so asking again starts fresh.
+        return [SlotSet("second_opinion_reason", situation), SlotSet("situation", None)]
+
+
+class ActionSuggestSubspecialist(Action):
+    """Journey 3: which kind of radiologist should read this exam, and where to look."""
+
+    def name(self) -> str:
+        return "action_suggest_subspecialist"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        suggestion = subspecialty.suggest_subspecialty(
+            slot_text(tracker, "exam_type"),
+            slot_text(tracker, "body_part"),
+            slot_text(tracker, "age_group"),
+        )
+        dispatcher.utter_message(text=suggestion.as_text())
+        found = programs.programs_for(suggestion.key)
+        if found:
+            dispatcher.utter_message(text=programs.format_programs(found))
+        return [SlotSet("suggested_subspecialty", suggestion.key), SlotSet("age_group", None)]
+
+
+INSURANCE_SLOTS = ("plan_type", "physician_requested", "surgery_planned", "in_network")
+
+
+class ActionInsuranceAnswer(Action):
+    """Journey 4: what coverage is likely and exactly what to ask the insurer."""
+
+    def name(self) -> str:
+        return "action_insurance_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answers: dict[str, Any] = {slot: slot_text(tracker, slot) for slot in INSURANCE_SLOTS}
+        advice = insurance.advise_insurance(**answers)
+        dispatcher.utter_message(text=advice.as_text())
+        # The answers stay available to a case; the per-visit questions are asked again next time.
+        return [
+            SlotSet("insurance_answers", answers),
+            SlotSet("physician_requested", None),
+            SlotSet("surgery_planned", None),
+            SlotSet("in_network", None),
+        ]

@@ -1,0 +1,92 @@
+"""Red flags, misunderstandings and the way to a person."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import latest_text
+from bot.guidance import red_flags
+
+HANDOFF_BUTTONS = [
+    {"title": "Yes, talk to a person", "payload": "/human_handoff"},
+    {"title": "No, show me the options", "payload": "/help"},
+]
+
+
+def emergency_events(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    flag = red_flags.detect_red_flag(latest_text(tracker))
+    category = flag.category if flag else None
+    dispatcher.utter_message(text=red_flags.emergency_guidance(category))
+    return [SlotSet("red_flag_category", category or "unspecified")]
+
+
+class ActionEmergencyGuidance(Action):
+    """Emergency symptoms: send people to emergency care first, whatever else was going on."""
+
+    def name(self) -> str:
+        return "action_emergency_guidance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return emergency_events(tracker, dispatcher)
+
+
+def consecutive_misses(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row the NLU could not place."""
+    misses = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        if intent.get("name") != "nlu_fallback":
+            break
+        misses += 1
+    return misses
+
+
+class ActionFallback(Action):
+    """Ask to rephrase; after two misses in a row offer a person. Red flags are checked first."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # Safety net: an emergency the NLU was unsure about still gets emergency guidance.
+        if red_flags.detect_red_flag(latest_text(tracker)):
+            return emergency_events(tracker, dispatcher)
+        if consecutive_misses(tracker) >= 2:
+            dispatcher.utter_message(
+                text="I'm sorry, I'm still not understanding. Would you like a person from our "
+                "support team to help?",
+                buttons=HANDOFF_BUTTONS,
+            )
+            return []
+        dispatcher.utter_message(
+            text="Sorry, I didn't quite get that. Could you say it another way? For example: "
+            "\"is a second opinion worth it?\", \"how do I get my MRI images?\" or "
+            "\"will insurance pay?\"",
+            buttons=[{"title": "Show me the options", "payload": "/help"}],
+        )
+        return []
+
+
+class ActionHandoff(Action):
+    """Record a request for a person; the staff console lists conversations with this slot set."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="I've asked our support team to join this chat. A person will reply here as soon "
+            "as they can (usually within one business day). If this is an emergency, call 911 now."
+        )
+        return [SlotSet("handoff_requested", True)]

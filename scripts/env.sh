@@ -1,0 +1,17 @@
+# Shared defaults for every script and make target (sourced, not run). Override any of them
+# in the environment. Runtime state lives under var/ (ignored by git).
+: "${VAR_DIR:=$PWD/var}"
+: "${RASA_PORT:=5005}"
+: "${ACTION_PORT:=5055}"
+: "${WEB_PORT:=8000}"
+: "${BIND_HOST:=127.0.0.1}"
+: "${TRACKER_DB:=$VAR_DIR/secondread.db}"
+: "${ACTION_ENDPOINT_URL:=http://127.0.0.1:$ACTION_PORT/webhook}"
+: "${RASA_URL:=http://127.0.0.1:$RASA_PORT}"
+: "${MODEL_DIR:=$VAR_DIR/models}"
+: "${MODEL_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/secondread/models}"
+export VAR_DIR RASA_PORT ACTION_PORT WEB_PORT BIND_HOST TRACKER_DB ACTION_ENDPOINT_URL RASA_URL \
+  MODEL_DIR MODEL_CACHE_DIR
+mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
+# Python warnings and TensorFlow's start-up chatter hide the useful lines.
+export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning

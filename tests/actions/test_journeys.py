@@ -1,0 +1,59 @@
+"""The journey answer actions: events and messages, with real Trackers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.journeys import (
+    ActionInsuranceAnswer,
+    ActionSuggestSubspecialist,
+    ActionWorthwhileAnswer,
+)
+from bot.guidance import insurance, subspecialty, worthwhile
+from tests.actions.conftest import make_tracker, slot_events
+
+
+async def test_worthwhile_answer_keeps_reason_and_clears_question(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"exam_type": "mri", "body_part": "brain",
+                                  "situation": "surgery_planned"})
+    events = await ActionWorthwhileAnswer().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"second_opinion_reason": "surgery_planned", "situation": None}
+    expected = worthwhile.assess_worthwhile("mri", "brain", "surgery_planned").as_text()
+    assert [m["text"] for m in dispatcher.messages] == [expected]
+
+
+async def test_subspecialist_answer_names_the_subspecialty_and_programs(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"exam_type": "mri", "body_part": "brain", "age_group": "adult"})
+    events = await ActionSuggestSubspecialist().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"suggested_subspecialty": "neuroradiology", "age_group": None}
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0] == subspecialty.suggest_subspecialty("mri", "brain", "adult").as_text()
+    assert "may have changed" in texts[-1]
+
+
+async def test_child_goes_to_pediatric_radiology(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"exam_type": "mri", "body_part": "knee", "age_group": "child"})
+    events = await ActionSuggestSubspecialist().run(dispatcher, tracker, domain)
+    assert slot_events(events)["suggested_subspecialty"] == "pediatric"
+
+
+async def test_insurance_answer_stores_answers_for_the_case(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    answers = {"plan_type": "medicare", "physician_requested": "yes",
+               "surgery_planned": "yes", "in_network": None}
+    tracker = make_tracker(slots=answers)
+    events = slot_events(await ActionInsuranceAnswer().run(dispatcher, tracker, domain))
+    assert events["insurance_answers"] == answers
+    assert events["physician_requested"] is None and events["surgery_planned"] is None
+    advice = insurance.advise_insurance(**answers)
+    assert advice.likelihood == "likely"
+    assert [m["text"] for m in dispatcher.messages] == [advice.as_text()]

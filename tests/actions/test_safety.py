@@ -1,0 +1,78 @@
+"""Emergency guidance, fallback and handoff actions with real Trackers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.safety import ActionEmergencyGuidance, ActionFallback, ActionHandoff
+from bot.guidance import red_flags
+from tests.actions.conftest import make_tracker, slot_events, user_event
+
+
+async def test_emergency_guidance_tailored_to_stroke(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="my mom's face is drooping and her speech is slurred",
+                           intent="red_flag")
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"red_flag_category": "stroke"}
+    assert dispatcher.messages[0]["text"] == red_flags.emergency_guidance("stroke")
+    assert "911" in dispatcher.messages[0]["text"]
+
+
+async def test_emergency_guidance_without_a_keyword_is_still_emergency_first(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="something is badly wrong with me right now", intent="red_flag")
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"red_flag_category": "unspecified"}
+    assert dispatcher.messages[0]["text"] == red_flags.emergency_guidance(None)
+
+
+async def test_first_miss_asks_to_rephrase(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="blorp", intent="nlu_fallback",
+                           history=[user_event("hi", "greet")])
+    assert await ActionFallback().run(dispatcher, tracker, domain) == []
+    assert "say it another way" in dispatcher.messages[0]["text"]
+
+
+async def test_second_miss_in_a_row_offers_a_person(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="blorp again", intent="nlu_fallback",
+                           history=[user_event("blorp", "nlu_fallback"),
+                                    {"event": "bot", "text": "Sorry..."}])
+    await ActionFallback().run(dispatcher, tracker, domain)
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert "/human_handoff" in payloads
+
+
+async def test_misses_separated_by_an_understood_message_do_not_add_up(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="blorp again", intent="nlu_fallback",
+                           history=[user_event("blorp", "nlu_fallback"), user_event("hi", "greet")])
+    await ActionFallback().run(dispatcher, tracker, domain)
+    assert "say it another way" in dispatcher.messages[0]["text"]
+
+
+async def test_fallback_catches_an_emergency_the_nlu_missed(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="i cant breathe properly since this morning", intent="nlu_fallback")
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert slot_events(events)["red_flag_category"] == "breathing"
+    assert "911" in dispatcher.messages[0]["text"]
+
+
+async def test_handoff_is_recorded_in_a_slot(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="let me talk to a human", intent="human_handoff")
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"handoff_requested": True}
+    assert "support team" in dispatcher.messages[0]["text"]

@@ -1,0 +1,109 @@
+"""Start the real action server, Rasa server and web app on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    web_url: str
+    token: str
+    tracker_db: Path
+
+    def say(self, sender: str, message: str, metadata: dict[str, object] | None = None) -> list[dict]:
+        body: dict[str, object] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        r = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        r.raise_for_status()
+        return list(r.json())
+
+    def tracker(self, sender: str) -> dict:
+        r = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                      params={"token": self.token}, timeout=30)
+        r.raise_for_status()
+        return dict(r.json())
+
+
+def trained_model() -> Path:
+    """The model for the current inputs (trains only when they changed; cached by hash)."""
+    out = subprocess.run([str(ROOT / "scripts" / "train")], cwd=ROOT, check=True,
+                         capture_output=True, text=True)
+    return Path(out.stdout.strip())
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_stack(workdir: Path) -> Iterator[Stack]:
+    model = trained_model()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    token = secrets.token_urlsafe(16)
+    env = dict(os.environ, VAR_DIR=str(workdir), TRACKER_DB=str(workdir / "tracker.db"),
+               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
+               RASA_URL=f"http://127.0.0.1:{rasa_port}", TF_CPP_MIN_LOG_LEVEL="2")
+    commands = {
+        "actions": [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "bot.actions",
+                    "--port", str(action_port)],
+        "rasa": [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
+                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                 "--interface", "127.0.0.1", "--port", str(rasa_port),
+                 "--enable-api", "--auth-token", token],
+        "web": [str(ROOT / ".venv/bin/python"), "-m", "bot.web", "--port", str(web_port)],
+    }
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    logs = {name: workdir / f"{name}.log" for name in commands}
+    try:
+        for name, cmd in commands.items():
+            with logs[name].open("wb") as log:
+                procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
+                                               stderr=subprocess.STDOUT)
+        stack = Stack(rasa_url=f"http://127.0.0.1:{rasa_port}",
+                      action_url=f"http://127.0.0.1:{action_port}",
+                      web_url=f"http://127.0.0.1:{web_port}", token=token,
+                      tracker_db=workdir / "tracker.db")
+        wait_until_up(f"{stack.action_url}/health", procs["actions"], logs["actions"], 60)
+        wait_until_up(f"{stack.web_url}/healthz", procs["web"], logs["web"], 60)
+        wait_until_up(f"{stack.rasa_url}/status?token={token}", procs["rasa"], logs["rasa"], 400)
+        yield stack
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -1,0 +1,89 @@
+"""Whole conversations through Rasa's REST channel against the real servers.
+
+This is the proof that rasa-sdk 3.21 (Python 3.11) serves Rasa 3.6 (Python 3.10): forms,
+slot validation, buttons and custom-action replies all round-trip.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from bot.guidance import red_flags, worthwhile
+from tests.integration.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [r.get("text", "") for r in replies]
+
+
+def button_payloads(replies: list[dict]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons", [])]
+
+
+def sender() -> str:
+    return f"it-{uuid.uuid4().hex[:12]}"
+
+
+def test_journey_1_whole_conversation(stack: Stack) -> None:
+    me = sender()
+    replies = stack.say(me, "hi")
+    assert "can't look at images or give a diagnosis" in texts(replies)[0]
+    assert "/ask_worthwhile" in button_payloads(replies)
+
+    replies = stack.say(me, "/ask_worthwhile")
+    assert texts(replies) == ["What kind of exam was it?"]
+    assert '/inform{"exam_type":"mri"}' in button_payloads(replies)
+
+    replies = stack.say(me, '/inform{"exam_type":"mri"}')
+    assert texts(replies) == ["Which part of the body was scanned?"]
+
+    # A free-text answer goes through the form validator's parser.
+    replies = stack.say(me, "my lower back")
+    assert texts(replies) == ["Which of these best describes your situation?"]
+    assert len(button_payloads(replies)) == 6
+
+    replies = stack.say(me, "are you a robot?")  # an interruption; the form resumes
+    assert "automated assistant" in texts(replies)[0]
+    assert texts(replies)[-1] == "Which of these best describes your situation?"
+
+    replies = stack.say(me, "the report was really vague and inconclusive")
+    expected = worthwhile.assess_worthwhile("mri", "spine", "unclear_report").as_text()
+    assert texts(replies)[0] == expected
+    assert texts(replies)[-1] == "Is there anything else I can help with?"
+    assert button_payloads(replies) == ["/affirm", "/deny"]
+
+    tracker = stack.tracker(me)
+    assert tracker["slots"]["exam_type"] == "mri"
+    assert tracker["slots"]["body_part"] == "spine"
+    assert tracker["slots"]["second_opinion_reason"] == "unclear_report"
+    assert tracker["slots"]["situation"] is None
+    assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+
+
+def test_bad_answer_is_explained_and_asked_again(stack: Stack) -> None:
+    me = sender()
+    stack.say(me, "/find_subspecialist")
+    replies = stack.say(me, "purple elephant")
+    assert texts(replies)[0].startswith("Sorry, I didn't catch the kind of exam")
+    assert texts(replies)[-1] == "What kind of exam was it?"
+    assert stack.tracker(me)["slots"]["exam_type"] is None
+
+
+def test_red_flag_in_a_form_gives_emergency_guidance_and_ends_the_form(stack: Stack) -> None:
+    me = sender()
+    stack.say(me, "/ask_insurance")
+    replies = stack.say(me, "my husband's face is drooping and his speech is slurred")
+    assert texts(replies) == [red_flags.emergency_guidance("stroke")]
+    tracker = stack.tracker(me)
+    assert tracker["slots"]["red_flag_category"] == "stroke"
+    assert not (tracker.get("active_loop") or {}).get("name")
+
+
+def test_web_app_answers(stack: Stack) -> None:
+    assert httpx.get(f"{stack.web_url}/healthz").json() == {"status": "ok"}
+    assert "SecondRead" in httpx.get(f"{stack.web_url}/").text
