@@ -45,7 +45,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy bot
 
 validate: $(RASA_VENV)/.installed
-	$(ENV) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+	scripts/validate
 
 test-python: install train
 	$(ENV) $(PY) -m pytest -q -ra

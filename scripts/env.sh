@@ -15,3 +15,4 @@ export VAR_DIR RASA_PORT ACTION_PORT WEB_PORT BIND_HOST TRACKER_DB ACTION_ENDPOI
 mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 # Python warnings and TensorFlow's start-up chatter hide the useful lines.
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning
+export SQLALCHEMY_SILENCE_UBER_WARNING=1

@@ -13,8 +13,12 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _ABBREVIATION_DOT = re.compile(r"(?<=\b[a-z])\.")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Clause breaks keep negation ("no chest pain") from leaking into the next statement.
-# A dot ends a clause only before a space or the end, and never after a one-letter word ("C.T.").
-_CLAUSE_BREAK = re.compile(r"(?<!\b[a-z])\.(?=\s|$)|[;:!?\n,]|\bbut\b", re.IGNORECASE)
+# A dot ends a clause only before a space or the end, and never after a one-letter word ("C.T.")
+# or a title ("Dr. Lee", "Mr. Smith").
+_CLAUSE_BREAK = re.compile(
+    r"(?<!\b[a-z])(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)\.(?=\s|$)|[;:!?\n,]|\bbut\b",
+    re.IGNORECASE,
+)
 
 
 def normalize_text(text: str | None) -> str:

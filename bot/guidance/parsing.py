@@ -63,18 +63,28 @@ _EXAM_RULES = _rules(
         ("mammogram", [r"mam+o\w*", r"tomosynthesis", r"3d mammo\w*"]),
         (
             "nuclear",
-            [r"nuclear", r"bone scan", r"spect", r"scintigra\w*", r"thyroid scan", r"hida",
-             r"muga", r"gallium scan"],
+            [r"nuclear", r"nuc med", r"bone scans?", r"spect", r"scintigra\w*", r"thyroid scan",
+             r"hida", r"muga", r"gallium scan"],
         ),
         (
             "angiogram",
             [r"angio\w*", r"cta", r"mra", r"arteriogra\w*", r"venogra\w*"],
         ),
-        ("mri", [r"f?mris?", r"mr", r"mrcp", r"magnetic resonance", r"m r i"]),
-        ("ct", [r"cts?", r"c t", r"cat scans?", r"computed tomography", r"ct scans?"]),
+        (
+            "mri",
+            # A bare "mr" is also "Mr. Smith": count it only alone or before a scan word.
+            [r"f?mris?", r"mrcp", r"magnetic resonance", r"m r i", r"^mr$",
+             r"mr(?= (?:of|scan|imaging|exam|study|brain|head|spine|knee|shoulder|hip|chest|"
+             r"abdomen|pelvis|breast|prostate|liver|enterography)\b)"],
+        ),
+        (
+            "ct",
+            [r"cts?", r"c t", r"cat ?scans?", r"computed tomography",
+             r"computeri[sz]ed tomography", r"ct scans?"],
+        ),
         (
             "ultrasound",
-            [r"ultra ?sounds?", r"sonograms?", r"sono\w*", r"echo\w*", r"doppler"],
+            [r"ultra ?sounds?", r"u s", r"sonograms?", r"sono\w*", r"echo\w*", r"doppler"],
         ),
         ("xray", [r"x ?rays?", r"radiographs?", r"xr"]),
         ("unknown", _DONT_KNOW),
@@ -85,12 +95,13 @@ _BODY_RULES = _rules(
     [
         (
             "spine",
-            [r"spines?", r"spinal", r"lumbar", r"vertebra\w*", r"discs?", r"disks?",
+            [r"spines?", r"spinal", r"lumbar", r"vertebra\w*",
+             r"(bulging|herniated|slipped|ruptured) (discs?|disks?)",
              r"(neck|cervical|thoracic) (spine|vertebra\w*|discs?|disks?)", r"[clt] spine",
              r"sacrum", r"sacral", r"coccyx", r"tailbone", r"sciatica"],
         ),
         ("head_neck", [r"head (and )?neck"]),
-        ("breast", [r"breasts?", r"mammo\w*"]),
+        ("breast", [r"breasts?", r"boobs?", r"mammo\w*"]),
         ("heart", [r"heart", r"cardiac", r"coronary", r"calcium score"]),
         ("knee", [r"knees?", r"kneecap", r"meniscus", r"acl"]),
         ("shoulder", [r"shoulders?", r"rotator cuff"]),
@@ -147,7 +158,7 @@ _SITUATION_RULES = _rules(
         (
             "complex_diagnosis",
             [r"rare", r"complicated", r"complex", r"cancer", r"oncolog\w*", r"lymphoma",
-             r"sarcoma", r"staging", r"diagnosis"],
+             r"sarcoma", r"staging"],
         ),
         (
             "subtle_finding",
@@ -174,14 +185,18 @@ _PLAN_RULES = _rules(
         (
             "medicare_advantage",
             [r"medicare advantage", r"advantage plan", r"part c", r"medicare (hmo|ppo)",
-             r"mapd?"],
+             r"mapd", r"ma plan"],
         ),
         ("medicare", [r"medicare", r"part b", r"medigap"]),
-        ("medicaid", [r"medicaid", r"medi cal", r"chip", r"masshealth", r"tenncare"]),
+        (
+            "medicaid",
+            [r"medicaid", r"medi cal", r"chip", r"masshealth", r"tenncare", r"state insurance"],
+        ),
         (
             "none",
             [r"un ?insured", r"no (health )?(insurance|coverage|plan)",
              r"not insured", r"(dont|do not) have (any )?(health )?insurance",
+             r"without (any )?(health )?insurance",
              r"self ?pay(ing)?", r"cash", r"out of pocket", r"none", r"pay (it )?myself"],
         ),
         ("hmo", [r"hmo"]),
@@ -224,8 +239,8 @@ _UNSURE = re.compile(
     r"might|idk|not certain|(?:cant|cannot|dont) remember|no clue|who knows)\b"
 )
 _NO = re.compile(
-    r"\b(?:no|nope|nah|not|never|none|negative|\w+nt(?! \w*\s*think so\b)|did not|has not|"
-    r"have not|dont think so)\b"
+    r"\b(?:no|n|nope|nah|not|never|none|negative|didnt|doesnt|dont|hasnt|havent|hadnt|isnt|"
+    r"wasnt|wont|arent|werent)\b"
 )
 _YES = re.compile(
     r"\b(?:yes|yeah|yea|yep|yup|ya|sure|ok|okay|correct|right|definitely|absolutely|"

@@ -26,7 +26,9 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
-def user_event(text: str, intent: str = "inform", entities: list[Any] | None = None) -> dict[str, Any]:
+def user_event(
+    text: str, intent: str = "inform", entities: list[Any] | None = None
+) -> dict[str, Any]:
     return {
         "event": "user",
         "text": text,
@@ -52,7 +54,8 @@ def make_tracker(
     state["events"].extend(history or [])
     state["events"].append(user_event(text, intent))
     state["events"].extend(
-        {"event": "slot", "name": name, "value": value} for name, value in (set_this_turn or {}).items()
+        {"event": "slot", "name": name, "value": value}
+        for name, value in (set_this_turn or {}).items()
     )
     state["latest_message"] = state["events"][-1 - len(set_this_turn or {})]["parse_data"]
     if active_loop:

@@ -31,7 +31,9 @@ class Stack:
     token: str
     tracker_db: Path
 
-    def say(self, sender: str, message: str, metadata: dict[str, object] | None = None) -> list[dict]:
+    def say(
+        self, sender: str, message: str, metadata: dict[str, object] | None = None
+    ) -> list[dict]:
         body: dict[str, object] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
