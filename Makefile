@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help install run shell test lint validate train test-python test-stories crossval clean
+.PHONY: help deps install run shell test lint validate train test-python test-stories crossval clean
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -17,6 +17,10 @@ help:
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+# Debian packages: PostgreSQL for the database tests (installed only when missing).
+deps:
+	scripts/install-apt-deps postgresql
 
 # The Rasa server needs Python 3.10; everything of ours runs on Python 3.11.
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
@@ -47,7 +51,7 @@ lint: $(VENV)/.installed
 validate: $(RASA_VENV)/.installed
 	scripts/validate
 
-test-python: install train
+test-python: deps install train
 	$(ENV) $(PY) -m pytest -q -ra
 
 test-stories: install train

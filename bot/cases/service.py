@@ -1,0 +1,326 @@
+"""Cases: consent, opening a case, status questions, staff status changes, erasure.
+
+Every public method runs in one transaction and returns plain values (bot.cases.records).
+Database failures surface as StorageUnavailable. Nothing here logs patient data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.erasure import delete_tracker_events, erase_conversation
+from bot.cases.models import (
+    AuditEntry,
+    Case,
+    CaseStatusChange,
+    ConsentRecord,
+    Patient,
+    StatusLookupAttempt,
+)
+from bot.cases.numbers import is_valid_case_number, new_case_number, normalize_case_number
+from bot.cases.records import (
+    CaseDetails,
+    CaseNotFound,
+    CaseSummary,
+    ConsentDecision,
+    ContactDetails,
+    DeletionReport,
+    LookupOutcome,
+    StatusLookupResult,
+    StorageUnavailable,
+)
+from bot.cases.status import CaseStatus, describe_status, require_transition
+
+logger = logging.getLogger(__name__)
+
+STATUS_LOOKUP_LIMIT = 5
+STATUS_LOOKUP_WINDOW = timedelta(hours=1)
+# A clash of 6 random base32 symbols within a year is ~1e-9 per case; retrying is plenty.
+CASE_NUMBER_TRIES = 5
+BOT_ACTOR = "bot"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _storage_errors(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except (DBAPIError, PoolTimeout) as exc:
+        # The type only: even without parameters, messages are not ours to vouch for.
+        logger.warning("storage error during %s: %s", operation, type(exc).__name__)
+        raise StorageUnavailable(f"the case database is unavailable ({operation})") from exc
+
+
+class CaseService:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    # --- consent -------------------------------------------------------------------------
+
+    def record_consent(
+        self, conversation_id: str, channel: str, granted: bool, policy_version: str
+    ) -> ConsentDecision:
+        record = ConsentRecord(
+            conversation_id=conversation_id,
+            channel=channel,
+            granted=granted,
+            policy_version=policy_version,
+            recorded_at=self._clock(),
+        )
+        with _storage_errors("record_consent"), self._sessions.begin() as session:
+            session.add(record)
+        return ConsentDecision(conversation_id, granted, policy_version, record.recorded_at)
+
+    def has_consent(self, conversation_id: str) -> bool:
+        latest = (
+            select(ConsentRecord.granted)
+            .where(ConsentRecord.conversation_id == conversation_id)
+            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+            .limit(1)
+        )
+        with _storage_errors("has_consent"), self._sessions() as session:
+            return bool(session.scalar(latest))
+
+    # --- opening a case ------------------------------------------------------------------
+
+    def open_case(
+        self,
+        conversation_id: str,
+        channel: str,
+        contact: ContactDetails,
+        details: CaseDetails,
+    ) -> CaseSummary:
+        """The conversation's case, opened now or earlier: safe to repeat and to retry (the
+        details of a repeat are ignored; `newly_opened` tells which happened)."""
+        with _storage_errors("open_case"):
+            if existing := self._case_of_conversation(conversation_id):
+                return existing
+            for _ in range(CASE_NUMBER_TRIES):
+                try:
+                    return self._insert_case(conversation_id, channel, contact, details)
+                except IntegrityError:
+                    # Either a concurrent call won the race for this conversation (then its
+                    # case is there now) or the random number clashed (then try another).
+                    if existing := self._case_of_conversation(conversation_id):
+                        return existing
+        raise StorageUnavailable("could not allocate a unique case number")
+
+    def _case_of_conversation(self, conversation_id: str) -> CaseSummary | None:
+        with self._sessions() as session:
+            case = session.scalar(select(Case).where(Case.conversation_id == conversation_id))
+            return None if case is None else _summary(case, newly_opened=False)
+
+    def _insert_case(
+        self, conversation_id: str, channel: str, contact: ContactDetails, details: CaseDetails
+    ) -> CaseSummary:
+        now = self._clock()
+        patient = Patient(
+            full_name=contact.full_name,
+            date_of_birth=contact.date_of_birth,
+            email=contact.email,
+            phone=contact.phone,
+            conversation_id=conversation_id,
+            channel=channel,
+            created_at=now,
+        )
+        case = Case(
+            number=new_case_number(now.year),
+            conversation_id=conversation_id,
+            channel=channel,
+            exam_type=details.exam_type,
+            body_part=details.body_part,
+            exam_date=details.exam_date,
+            facility=details.facility,
+            reason=details.reason,
+            suggested_subspecialty=details.suggested_subspecialty,
+            insurance=dict(details.insurance),
+            status=CaseStatus.NEW.value,
+            created_at=now,
+            updated_at=now,
+        )
+        patient.cases.append(case)
+        opened = CaseStatusChange(
+            to_status=CaseStatus.NEW.value, changed_by=BOT_ACTOR, changed_at=now
+        )
+        case.status_changes.append(opened)
+        with self._sessions.begin() as session:
+            session.add(patient)
+            session.add(
+                _audit(now, BOT_ACTOR, "case.opened", "case", case.number, {"channel": channel})
+            )
+        logger.info("opened case %s", case.number)
+        return _summary(case, newly_opened=True)
+
+    # --- status questions from patients --------------------------------------------------
+
+    def lookup_status(
+        self, conversation_id: str, case_number: str, date_of_birth: date, now: datetime
+    ) -> StatusLookupResult:
+        """The status, only when number and birth date both match. An unknown number and a
+        wrong birth date give the same answer; at most 5 tries per conversation per hour."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        if not is_valid_case_number(case_number):
+            return StatusLookupResult(LookupOutcome.INVALID_NUMBER, attempts_left=None)
+        number = normalize_case_number(case_number)
+        window_start = now - STATUS_LOOKUP_WINDOW
+        ours = StatusLookupAttempt.conversation_id == conversation_id
+        with _storage_errors("lookup_status"), self._sessions.begin() as session:
+            # Attempts older than the window no longer count; dropping them keeps the table small.
+            session.execute(
+                delete(StatusLookupAttempt).where(ours, StatusLookupAttempt.at <= window_start)
+            )
+            recent = (
+                session.scalar(
+                    select(func.count()).where(ours, StatusLookupAttempt.at > window_start)
+                )
+                or 0
+            )
+            if recent >= STATUS_LOOKUP_LIMIT:
+                return StatusLookupResult(LookupOutcome.RATE_LIMITED, attempts_left=0)
+            session.add(StatusLookupAttempt(conversation_id=conversation_id, at=now))
+            attempts_left = STATUS_LOOKUP_LIMIT - recent - 1
+            row = session.execute(
+                select(Case, Patient.date_of_birth).join(Case.patient).where(Case.number == number)
+            ).first()
+            if row is None or row.date_of_birth != date_of_birth:
+                return StatusLookupResult(LookupOutcome.NOT_FOUND, attempts_left=attempts_left)
+            case = row.Case
+            session.add(_audit(now, "patient", "case.status_viewed", "case", case.number, {}))
+            status = CaseStatus(case.status)
+            return StatusLookupResult(
+                LookupOutcome.FOUND,
+                attempts_left=attempts_left,
+                case_number=case.number,
+                status=status,
+                status_description=describe_status(status),
+                updated_at=case.updated_at,
+            )
+
+    # --- staff ---------------------------------------------------------------------------
+
+    def change_status(
+        self,
+        case_number: str,
+        to_status: CaseStatus,
+        actor: str,
+        note: str | None = None,
+        *,
+        source: str = "staff",
+    ) -> CaseSummary:
+        """Move a case along; raises CaseNotFound or InvalidTransition."""
+        number = normalize_case_number(case_number)
+        if number is None:
+            raise CaseNotFound(case_number)
+        with _storage_errors("change_status"), self._sessions.begin() as session:
+            case = session.scalar(select(Case).where(Case.number == number).with_for_update())
+            if case is None:
+                raise CaseNotFound(case_number)
+            from_status = CaseStatus(case.status)
+            require_transition(from_status, to_status)
+            now = self._clock()
+            case.status = to_status.value
+            case.updated_at = now
+            case.status_changes.append(
+                CaseStatusChange(
+                    from_status=from_status.value,
+                    to_status=to_status.value,
+                    changed_by=actor,
+                    changed_at=now,
+                    note=note,
+                )
+            )
+            # The note may mention the patient, so the audit keeps only the two statuses.
+            transition = {"from": from_status.value, "to": to_status.value}
+            entry = _audit(
+                now, actor, "case.status_changed", "case", case.number, transition, source
+            )
+            session.add(entry)
+            return _summary(case, newly_opened=False)
+
+    # --- erasure -------------------------------------------------------------------------
+
+    def delete_patient_data(
+        self, conversation_id: str, remove_file: Callable[[str], None], *, actor: str = "patient"
+    ) -> DeletionReport:
+        """Erase everything the conversation left: patients, cases with their history, notes
+        and uploads, consent, lookup attempts and Rasa's tracker events, in one transaction,
+        then record one audit entry with counts only.
+
+        `remove_file(stored_name)` is called for each upload before the commit, so a failure
+        leaves rows pointing at missing files rather than files nobody knows of; it must
+        treat an already missing file as removed, which makes a retry safe."""
+        with _storage_errors("delete_patient_data"), self._sessions.begin() as session:
+            report = erase_conversation(session, conversation_id, remove_file)
+            # No conversation id (on some channels it is a phone number), names or text.
+            counts = report.as_counts()
+            session.add(
+                _audit(self._clock(), actor, "patient_data.deleted", "conversation", None, counts)
+            )
+        logger.info("deleted patient data: %s", counts)
+        return report
+
+    def purge_tracker_events(self, conversation_id: str) -> int:
+        """Delete Rasa's stored events of one conversation. Rasa's SQL tracker store saves the
+        events beyond the number it finds stored, so after an erasure made from inside a turn
+        it writes the whole in-memory conversation back when the turn ends: call this once
+        that turn is over."""
+        with _storage_errors("purge_tracker_events"), self._sessions.begin() as session:
+            removed = delete_tracker_events(session, conversation_id)
+            if removed:
+                counts = {"tracker_events": removed}
+                entry = _audit(
+                    self._clock(), "system", "tracker_events.purged", "conversation", None, counts
+                )
+                session.add(entry)
+            return removed
+
+
+def _audit(
+    at: datetime,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_ref: str | None,
+    details: dict[str, Any],
+    source: str = "bot",
+) -> AuditEntry:
+    return AuditEntry(
+        at=at,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_ref=target_ref,
+        source=source,
+        details=details,
+    )
+
+
+def _summary(case: Case, *, newly_opened: bool) -> CaseSummary:
+    status = CaseStatus(case.status)
+    return CaseSummary(
+        number=case.number,
+        status=status,
+        status_description=describe_status(status),
+        exam_type=case.exam_type,
+        body_part=case.body_part,
+        suggested_subspecialty=case.suggested_subspecialty,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        newly_opened=newly_opened,
+    )

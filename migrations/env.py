@@ -1,0 +1,52 @@
+"""Alembic environment: the URL comes from bot.db; Rasa's `events` table is never touched."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import URL
+
+from bot.cases.models import Base
+from bot.db import database_url, include_object, make_engine
+
+config = context.config
+if config.attributes.get("configure_logging", True) and config.config_file_name:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def _url() -> str | URL:
+    url: str | URL | None = config.attributes.get("database_url")
+    return url if url is not None else database_url()
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=Base.metadata,
+        include_object=include_object,
+        compare_type=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as connection:
+            _configure(connection=connection)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
