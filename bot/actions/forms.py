@@ -36,29 +36,29 @@ PARSERS: dict[str, Parser] = {
 EXPLANATIONS: dict[str, str] = {
     "exam_type": (
         "Sorry, I didn't catch the kind of exam. It's usually written at the top of the report, "
-        "for example \"CT\", \"MRI\", \"PET/CT\", \"ultrasound\", \"X-ray\" or \"mammogram\". "
-        "If you don't know, say \"not sure\"."
+        'for example "CT", "MRI", "PET/CT", "ultrasound", "X-ray" or "mammogram". '
+        'If you don\'t know, say "not sure".'
     ),
     "body_part": (
         "Sorry, I didn't catch which part of the body was scanned. A word or two is enough, "
-        "like \"brain\", \"lower back\", \"knee\", \"chest\" or \"belly\"; or say \"not sure\"."
+        'like "brain", "lower back", "knee", "chest" or "belly"; or say "not sure".'
     ),
     "situation": (
         "I couldn't match that to one of the situations. Please pick the closest button, or "
-        "tell me in a few words, e.g. \"surgery is planned\" or \"the report was vague\"."
+        'tell me in a few words, e.g. "surgery is planned" or "the report was vague".'
     ),
     "age_group": (
         "I only need to know whether the patient is under 18 (children's scans are best read "
-        "by a pediatric radiologist). You can type an age, like \"12\" or \"45\"."
+        'by a pediatric radiologist). You can type an age, like "12" or "45".'
     ),
     "plan_type": (
         "I didn't recognise the type of coverage. It's usually printed on the insurance card: "
         "Medicare, Medicare Advantage, HMO, PPO, Medicaid, or none. Another plan type is fine too: "
-        "say \"other\"."
+        'say "other".'
     ),
-    "physician_requested": "Please answer yes, no, or \"not sure\".",
-    "surgery_planned": "Please answer yes, no, or \"not sure\".",
-    "in_network": "Please answer yes, no, or \"not sure\" (your insurer can tell you).",
+    "physician_requested": 'Please answer yes, no, or "not sure".',
+    "surgery_planned": 'Please answer yes, no, or "not sure".',
+    "in_network": 'Please answer yes, no, or "not sure" (your insurer can tell you).',
 }
 
 

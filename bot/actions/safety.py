@@ -69,8 +69,8 @@ class ActionFallback(Action):
             return []
         dispatcher.utter_message(
             text="Sorry, I didn't quite get that. Could you say it another way? For example: "
-            "\"is a second opinion worth it?\", \"how do I get my MRI images?\" or "
-            "\"will insurance pay?\"",
+            '"is a second opinion worth it?", "how do I get my MRI images?" or '
+            '"will insurance pay?"',
             buttons=[{"title": "Show me the options", "payload": "/help"}],
         )
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,11 @@ def user_event(
         "event": "user",
         "text": text,
         "timestamp": 1764300100.0,
-        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9},
-                       "entities": entities or []},
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": entities or [],
+        },
     }
 
 
@@ -65,3 +69,29 @@ def make_tracker(
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.fixture
+def case_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite database that the actions' CaseService uses for this test."""
+    from bot.cases.runtime import case_service
+    from bot.db import migrate
+
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    migrate(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    case_service.cache_clear()
+    yield url
+    case_service.cache_clear()
+
+
+@pytest.fixture
+def broken_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A database that cannot be opened: every storage call fails."""
+    from bot.cases.runtime import case_service
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    case_service.cache_clear()
+    yield
+    case_service.cache_clear()

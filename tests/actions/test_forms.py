@@ -16,8 +16,9 @@ from bot.actions.forms import (
 from tests.actions.conftest import make_tracker, slot_events
 
 
-async def run_form(action: Any, dispatcher: CollectingDispatcher, domain: dict[str, Any],
-                   **tracker_args: Any) -> dict[str, Any]:
+async def run_form(
+    action: Any, dispatcher: CollectingDispatcher, domain: dict[str, Any], **tracker_args: Any
+) -> dict[str, Any]:
     events = await action.run(dispatcher, make_tracker(**tracker_args), domain)
     return slot_events(events)
 
@@ -25,9 +26,9 @@ async def run_form(action: Any, dispatcher: CollectingDispatcher, domain: dict[s
 @pytest.mark.parametrize(
     ("slot", "answer", "expected"),
     [
-        ("exam_type", "mri", "mri"),                      # button payload
-        ("exam_type", "a cat scan of my belly", "ct"),    # free text
-        ("exam_type", ["mri", "ct"], "mri"),              # two entities in one message
+        ("exam_type", "mri", "mri"),  # button payload
+        ("exam_type", "a cat scan of my belly", "ct"),  # free text
+        ("exam_type", ["mri", "ct"], "mri"),  # two entities in one message
         ("body_part", "my lower back", "spine"),
         ("body_part", "brain", "brain"),
         ("situation", "surgery_planned", "surgery_planned"),
@@ -37,8 +38,14 @@ async def run_form(action: Any, dispatcher: CollectingDispatcher, domain: dict[s
 async def test_worthwhile_form_accepts_answers(
     slot: str, answer: Any, expected: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = await run_form(ValidateWorthwhileForm(), dispatcher, domain, text=str(answer),
-                           set_this_turn={slot: answer}, active_loop="worthwhile_form")
+    slots = await run_form(
+        ValidateWorthwhileForm(),
+        dispatcher,
+        domain,
+        text=str(answer),
+        set_this_turn={slot: answer},
+        active_loop="worthwhile_form",
+    )
     assert slots[slot] == expected
     assert dispatcher.messages == []
 
@@ -47,19 +54,33 @@ async def test_worthwhile_form_accepts_answers(
 async def test_worthwhile_form_explains_unusable_answer(
     slot: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = await run_form(ValidateWorthwhileForm(), dispatcher, domain, text="purple elephant",
-                           set_this_turn={slot: "purple elephant"}, active_loop="worthwhile_form")
+    slots = await run_form(
+        ValidateWorthwhileForm(),
+        dispatcher,
+        domain,
+        text="purple elephant",
+        set_this_turn={slot: "purple elephant"},
+        active_loop="worthwhile_form",
+    )
     assert slots[slot] is None  # refused: the form asks again
     assert [m["text"] for m in dispatcher.messages] == [EXPLANATIONS[slot]]
 
 
-@pytest.mark.parametrize(("answer", "expected"), [("child", "child"), ("he is 9", "child"),
-                                                  ("I'm 52", "adult"), ("banana", None)])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("child", "child"), ("he is 9", "child"), ("I'm 52", "adult"), ("banana", None)],
+)
 async def test_subspecialist_form_age_group(
     answer: str, expected: str | None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = await run_form(ValidateSubspecialistForm(), dispatcher, domain, text=answer,
-                           set_this_turn={"age_group": answer}, active_loop="subspecialist_form")
+    slots = await run_form(
+        ValidateSubspecialistForm(),
+        dispatcher,
+        domain,
+        text=answer,
+        set_this_turn={"age_group": answer},
+        active_loop="subspecialist_form",
+    )
     assert slots["age_group"] == expected
     assert bool(dispatcher.messages) == (expected is None)
 
@@ -69,9 +90,14 @@ async def test_insurance_form_skips_network_question_without_a_network(
     plan: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     slots = await run_form(
-        ValidateInsuranceForm(), dispatcher, domain, text="/affirm", intent="affirm",
+        ValidateInsuranceForm(),
+        dispatcher,
+        domain,
+        text="/affirm",
+        intent="affirm",
         slots={"plan_type": plan, "physician_requested": "yes"},
-        set_this_turn={"surgery_planned": "yes"}, active_loop="insurance_form",
+        set_this_turn={"surgery_planned": "yes"},
+        active_loop="insurance_form",
     )
     assert slots["surgery_planned"] == "yes"
     assert slots["requested_slot"] is None  # done: in_network is never asked
@@ -81,9 +107,13 @@ async def test_insurance_form_asks_network_for_ppo(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     validator = ValidateInsuranceForm()
-    tracker = make_tracker(text="/affirm", intent="affirm",
-                           slots={"plan_type": "ppo", "physician_requested": "yes"},
-                           set_this_turn={"surgery_planned": "yes"}, active_loop="insurance_form")
+    tracker = make_tracker(
+        text="/affirm",
+        intent="affirm",
+        slots={"plan_type": "ppo", "physician_requested": "yes"},
+        set_this_turn={"surgery_planned": "yes"},
+        active_loop="insurance_form",
+    )
     required = await validator.required_slots(
         validator.domain_slots(domain), dispatcher, tracker, domain
     )
@@ -106,12 +136,21 @@ async def test_insurance_form_asks_network_for_ppo(
     ],
 )
 async def test_insurance_form_parses_answers(
-    slot: str, answer: str, expected: str | None,
-    dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    slot: str,
+    answer: str,
+    expected: str | None,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
 ) -> None:
-    slots = await run_form(ValidateInsuranceForm(), dispatcher, domain, text=answer,
-                           slots={"plan_type": "ppo"} if slot != "plan_type" else {},
-                           set_this_turn={slot: answer}, active_loop="insurance_form")
+    slots = await run_form(
+        ValidateInsuranceForm(),
+        dispatcher,
+        domain,
+        text=answer,
+        slots={"plan_type": "ppo"} if slot != "plan_type" else {},
+        set_this_turn={slot: answer},
+        active_loop="insurance_form",
+    )
     assert slots[slot] == expected
     if expected is None:
         assert dispatcher.messages[0]["text"] == EXPLANATIONS[slot]

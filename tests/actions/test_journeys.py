@@ -18,8 +18,9 @@ from tests.actions.conftest import make_tracker, slot_events
 async def test_worthwhile_answer_keeps_reason_and_clears_question(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(slots={"exam_type": "mri", "body_part": "brain",
-                                  "situation": "surgery_planned"})
+    tracker = make_tracker(
+        slots={"exam_type": "mri", "body_part": "brain", "situation": "surgery_planned"}
+    )
     events = await ActionWorthwhileAnswer().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"second_opinion_reason": "surgery_planned", "situation": None}
     expected = worthwhile.assess_worthwhile("mri", "brain", "surgery_planned").as_text()
@@ -48,8 +49,12 @@ async def test_child_goes_to_pediatric_radiology(
 async def test_insurance_answer_stores_answers_for_the_case(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    answers = {"plan_type": "medicare", "physician_requested": "yes",
-               "surgery_planned": "yes", "in_network": None}
+    answers = {
+        "plan_type": "medicare",
+        "physician_requested": "yes",
+        "surgery_planned": "yes",
+        "in_network": None,
+    }
     tracker = make_tracker(slots=answers)
     events = slot_events(await ActionInsuranceAnswer().run(dispatcher, tracker, domain))
     assert events["insurance_answers"] == answers

@@ -14,8 +14,9 @@ from tests.actions.conftest import make_tracker, slot_events, user_event
 async def test_emergency_guidance_tailored_to_stroke(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(text="my mom's face is drooping and her speech is slurred",
-                           intent="red_flag")
+    tracker = make_tracker(
+        text="my mom's face is drooping and her speech is slurred", intent="red_flag"
+    )
     events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"red_flag_category": "stroke"}
     assert dispatcher.messages[0]["text"] == red_flags.emergency_guidance("stroke")
@@ -34,8 +35,7 @@ async def test_emergency_guidance_without_a_keyword_is_still_emergency_first(
 async def test_first_miss_asks_to_rephrase(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(text="blorp", intent="nlu_fallback",
-                           history=[user_event("hi", "greet")])
+    tracker = make_tracker(text="blorp", intent="nlu_fallback", history=[user_event("hi", "greet")])
     assert await ActionFallback().run(dispatcher, tracker, domain) == []
     assert "say it another way" in dispatcher.messages[0]["text"]
 
@@ -43,9 +43,11 @@ async def test_first_miss_asks_to_rephrase(
 async def test_second_miss_in_a_row_offers_a_person(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(text="blorp again", intent="nlu_fallback",
-                           history=[user_event("blorp", "nlu_fallback"),
-                                    {"event": "bot", "text": "Sorry..."}])
+    tracker = make_tracker(
+        text="blorp again",
+        intent="nlu_fallback",
+        history=[user_event("blorp", "nlu_fallback"), {"event": "bot", "text": "Sorry..."}],
+    )
     await ActionFallback().run(dispatcher, tracker, domain)
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert "/human_handoff" in payloads
@@ -54,8 +56,11 @@ async def test_second_miss_in_a_row_offers_a_person(
 async def test_misses_separated_by_an_understood_message_do_not_add_up(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(text="blorp again", intent="nlu_fallback",
-                           history=[user_event("blorp", "nlu_fallback"), user_event("hi", "greet")])
+    tracker = make_tracker(
+        text="blorp again",
+        intent="nlu_fallback",
+        history=[user_event("blorp", "nlu_fallback"), user_event("hi", "greet")],
+    )
     await ActionFallback().run(dispatcher, tracker, domain)
     assert "say it another way" in dispatcher.messages[0]["text"]
 

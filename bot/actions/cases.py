@@ -1,0 +1,372 @@
+"""Consent, opening a case, case status and "delete my data": thin adapters over CaseService.
+
+The service is synchronous (SQLAlchemy), so calls run in a worker thread. A storage error gets
+a kind message; the answers stay in the slots, so trying again completes the case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import first_text, slot_text
+from bot.cases import (
+    CaseDetails,
+    ContactDetails,
+    LookupOutcome,
+    StorageUnavailable,
+    is_valid_case_number,
+    normalize_case_number,
+    parse_date_of_birth,
+    parse_email,
+    parse_full_name,
+    parse_phone,
+)
+from bot.cases.runtime import case_service
+from bot.guidance import parsing, subspecialty, vocabulary
+from bot.guidance.vocabulary import label
+from bot.storage import remove_stored_file
+
+CONSENT_POLICY_VERSION = "2026-11"
+STORAGE_ERROR = (
+    "I'm sorry, I couldn't save that just now. Nothing you told me was lost: please try again "
+    "in a moment."
+)
+TRY_AGAIN_BUTTON = [{"title": "Try again", "payload": "/open_case"}]
+
+
+def channel_of(tracker: Tracker) -> str:
+    return str(tracker.get_latest_input_channel() or "unknown")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+class ValidateCaseForm(FormValidationAction):
+    """Consent first; then name, date of birth and one way to reach the patient; then a summary."""
+
+    def name(self) -> str:
+        return "validate_case_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Without consent nothing personal is asked for: the form ends after that answer.
+        if slot_text(tracker, "case_consent") == "no":
+            return ["case_consent"]
+        return domain_slots
+
+    async def validate_case_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = parsing.parse_yes_no(first_text(value))
+        if answer not in ("yes", "no"):
+            dispatcher.utter_message(text="Please answer yes or no: may I store these details?")
+            return {"case_consent": None}
+        try:
+            await asyncio.to_thread(
+                case_service().record_consent,
+                tracker.sender_id,
+                channel_of(tracker),
+                answer == "yes",
+                CONSENT_POLICY_VERSION,
+            )
+        except StorageUnavailable:
+            dispatcher.utter_message(text=STORAGE_ERROR)
+            return {"case_consent": None}
+        if answer == "no":
+            dispatcher.utter_message(
+                text="That's fine: I won't store any personal details. I can still guide you "
+                "through every step; you can open a case later if you change your mind."
+            )
+        return {"case_consent": answer}
+
+    async def validate_full_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = parse_full_name(first_text(value) or "")
+        if name is None:
+            dispatcher.utter_message(
+                text="Please type the patient's full name as it appears on their ID, e.g. "
+                '"Maria Lopez".'
+            )
+        return {"full_name": name}
+
+    async def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        born = parse_date_of_birth(first_text(value) or "", today())
+        if born is None:
+            dispatcher.utter_message(
+                text="I couldn't read that as a date of birth in the past. Please write it like "
+                "03/14/1980 (month/day/year) or 14 March 1980."
+            )
+            return {"date_of_birth": None}
+        return {"date_of_birth": born.isoformat()}
+
+    async def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = first_text(value) or ""
+        email, phone = parse_email(text), parse_phone(text)
+        if not (email or phone):
+            dispatcher.utter_message(
+                text="That doesn't look like an email address or a phone number. Please type one, "
+                "e.g. name@example.com or (555) 123-4567."
+            )
+            return {"contact": None}
+        return {"contact": email or phone, "contact_email": email, "contact_phone": phone}
+
+    async def validate_case_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = parsing.parse_yes_no(first_text(value))
+        if answer == "yes":
+            return {"case_confirmed": "yes"}
+        if answer == "no":
+            dispatcher.utter_message(text="No problem, let's correct it. I'll ask again.")
+            return {
+                "case_confirmed": None,
+                "full_name": None,
+                "date_of_birth": None,
+                "contact": None,
+                "contact_email": None,
+                "contact_phone": None,
+            }
+        dispatcher.utter_message(text="Please answer yes to open the case, or no to correct it.")
+        return {"case_confirmed": None}
+
+
+def case_summary_lines(tracker: Tracker) -> list[str]:
+    exam = vocabulary.describe_scan(
+        slot_text(tracker, "exam_type"), slot_text(tracker, "body_part")
+    )
+    reason = slot_text(tracker, "second_opinion_reason")
+    specialty = slot_text(tracker, "suggested_subspecialty")
+    insurance_answers = tracker.get_slot("insurance_answers") or {}
+    plan = insurance_answers.get("plan_type") if isinstance(insurance_answers, dict) else None
+    return [
+        f"- Name: {slot_text(tracker, 'full_name')}",
+        f"- Date of birth: {slot_text(tracker, 'date_of_birth')}",
+        f"- Contact: {slot_text(tracker, 'contact')}",
+        f"- Exam: {exam}",
+        f"- Reason: {label(vocabulary.SITUATIONS, reason) if reason else 'not given'}",
+        f"- Suggested reader: "
+        f"{subspecialty.subspecialty_label(specialty) if specialty else 'not chosen yet'}",
+        f"- Coverage: {label(vocabulary.PLAN_TYPES, plan) if plan else 'not given'}",
+    ]
+
+
+class ActionAskCaseConfirmed(Action):
+    """Shows everything the case will hold before it is created."""
+
+    def name(self) -> str:
+        return "action_ask_case_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = "\n".join(
+            [
+                "Here's what I'll send to our team:",
+                *case_summary_lines(tracker),
+                "Shall I open your case?",
+            ]
+        )
+        dispatcher.utter_message(
+            text=text,
+            buttons=[
+                {"title": "Yes, open my case", "payload": "/affirm"},
+                {"title": "Something's wrong", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+def case_details(tracker: Tracker) -> CaseDetails:
+    answers = tracker.get_slot("insurance_answers")
+    return CaseDetails(
+        exam_type=slot_text(tracker, "exam_type") or "unknown",
+        body_part=slot_text(tracker, "body_part") or "unknown",
+        reason=slot_text(tracker, "second_opinion_reason") or "",
+        suggested_subspecialty=slot_text(tracker, "suggested_subspecialty") or "",
+        insurance=dict(answers) if isinstance(answers, dict) else {},
+    )
+
+
+class ActionOpenCase(Action):
+    def name(self) -> str:
+        return "action_open_case"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if slot_text(tracker, "case_consent") != "yes":
+            # Ask again next time: people may change their minds.
+            return [SlotSet("case_consent", None)]
+        contact = ContactDetails(
+            full_name=slot_text(tracker, "full_name") or "",
+            date_of_birth=date.fromisoformat(slot_text(tracker, "date_of_birth") or ""),
+            email=slot_text(tracker, "contact_email"),
+            phone=slot_text(tracker, "contact_phone"),
+        )
+        try:
+            case = await asyncio.to_thread(
+                case_service().open_case,
+                tracker.sender_id,
+                channel_of(tracker),
+                contact,
+                case_details(tracker),
+            )
+        except StorageUnavailable:
+            dispatcher.utter_message(text=STORAGE_ERROR, buttons=TRY_AGAIN_BUTTON)
+            return [SlotSet("case_confirmed", None)]
+        if case.newly_opened:
+            text = (
+                f"Your case is open. Your case number is {case.number}: please keep it. "
+                f"Status: {case.status_description} Our team will contact you at "
+                f'{slot_text(tracker, "contact")}. You can ask me "what\'s the status of my case?" '
+                'any time, or "delete my data" to erase it.'
+            )
+        else:
+            text = (
+                f"You already have a case from this chat: {case.number}. {case.status_description}"
+            )
+        dispatcher.utter_message(text=text)
+        # Asking again later shows the summary again and returns the same case.
+        return [SlotSet("case_number", case.number), SlotSet("case_confirmed", None)]
+
+
+class ValidateCaseStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_case_status_form"
+
+    async def validate_lookup_case_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = first_text(value) or ""
+        # The check symbol catches typos here, before any lookup counts as an attempt.
+        number = normalize_case_number(text) if is_valid_case_number(text) else None
+        if number is None:
+            dispatcher.utter_message(
+                text="That doesn't look like one of our case numbers. They look like "
+                "SR-2026-7KQ3MX-4 and are in the message you got when the case was opened."
+            )
+        return {"lookup_case_number": number}
+
+    async def validate_lookup_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        born = parse_date_of_birth(first_text(value) or "", today())
+        if born is None:
+            dispatcher.utter_message(
+                text="Please give the patient's date of birth, like 03/14/1980 (month/day/year)."
+            )
+            return {"lookup_date_of_birth": None}
+        return {"lookup_date_of_birth": born.isoformat()}
+
+
+NOT_FOUND = (
+    "I couldn't find a case with that number and date of birth. Please check both and try "
+    "again ({left} tries left this hour)."
+)
+
+
+class ActionCaseStatus(Action):
+    """Answers only when number and birth date both match; the same words for any mismatch."""
+
+    def name(self) -> str:
+        return "action_case_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [
+            SlotSet("lookup_case_number", None),
+            SlotSet("lookup_date_of_birth", None),
+        ]
+        try:
+            result = await asyncio.to_thread(
+                case_service().lookup_status,
+                tracker.sender_id,
+                slot_text(tracker, "lookup_case_number") or "",
+                date.fromisoformat(slot_text(tracker, "lookup_date_of_birth") or ""),
+                datetime.now(UTC),
+            )
+        except StorageUnavailable:
+            dispatcher.utter_message(
+                text="I'm sorry, I can't check cases right now. Please try again in a few minutes."
+            )
+            return reset
+        if result.outcome is LookupOutcome.FOUND:
+            updated = result.updated_at.date().isoformat() if result.updated_at else "recently"
+            dispatcher.utter_message(
+                text=f"Case {result.case_number}: {result.status_description} "
+                f"(last updated {updated})."
+            )
+        elif result.outcome is LookupOutcome.RATE_LIMITED:
+            dispatcher.utter_message(
+                text="For your security I can't check more case numbers from this chat for an "
+                'hour. A person from our team can help: say "talk to a person".'
+            )
+        else:
+            dispatcher.utter_message(text=NOT_FOUND.format(left=result.attempts_left or 0))
+        return reset
+
+
+# Rasa saves a turn's events after the turn ends, which would write the erased conversation
+# back: purge again once the turn is over (each purge is harmless when nothing is left).
+PURGE_DELAYS_SECONDS = (2.0, 10.0, 30.0)
+_purges: set[asyncio.Task[None]] = set()
+
+
+async def purge_tracker_later(conversation_id: str, delays: tuple[float, ...]) -> None:
+    waited = 0.0
+    for delay in delays:
+        await asyncio.sleep(delay - waited)
+        waited = delay
+        try:
+            await asyncio.to_thread(case_service().purge_tracker_events, conversation_id)
+        except StorageUnavailable:
+            continue  # the next round tries again
+
+
+class ActionDeleteMyData(Action):
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            report = await asyncio.to_thread(
+                case_service().delete_patient_data, tracker.sender_id, remove_stored_file
+            )
+        except StorageUnavailable:
+            dispatcher.utter_message(
+                text="I'm sorry, I couldn't delete your data just now and nothing was changed. "
+                "Please try again in a moment, or ask to talk to a person."
+            )
+            return []
+        task = asyncio.create_task(purge_tracker_later(tracker.sender_id, PURGE_DELAYS_SECONDS))
+        _purges.add(task)
+        task.add_done_callback(_purges.discard)
+        removed = "your case and contact details" if report.cases else "your details"
+        dispatcher.utter_message(
+            text=f"Done: I've deleted {removed}, any files you sent, and this conversation. "
+            "We keep only an anonymous note that a deletion happened. You can start again any "
+            "time."
+        )
+        return [AllSlotsReset()]

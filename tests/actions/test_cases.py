@@ -1,0 +1,320 @@
+"""Consent, case creation, status lookup and deletion actions against a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, text
+
+from bot.actions import cases as case_actions
+from bot.actions.cases import (
+    STORAGE_ERROR,
+    ActionAskCaseConfirmed,
+    ActionCaseStatus,
+    ActionDeleteMyData,
+    ActionOpenCase,
+    ValidateCaseForm,
+    ValidateCaseStatusForm,
+)
+from bot.cases import is_valid_case_number, new_case_number
+from tests.actions.conftest import make_tracker, slot_events
+
+FILLED = {
+    "case_consent": "yes",
+    "full_name": "Maria Lopez",
+    "date_of_birth": "1980-03-14",
+    "contact": "maria@example.com",
+    "contact_email": "maria@example.com",
+    "contact_phone": None,
+    "case_confirmed": "yes",
+    "exam_type": "mri",
+    "body_part": "brain",
+    "second_opinion_reason": "surgery_planned",
+    "suggested_subspecialty": "neuroradiology",
+    "insurance_answers": {"plan_type": "ppo"},
+}
+
+
+def rows(url: str, sql: str) -> list[Any]:
+    with create_engine(url).connect() as conn:
+        return list(conn.execute(text(sql)))
+
+
+async def validate(
+    action: Any,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    form: str,
+    slot: str,
+    answer: Any,
+    slots: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    tracker = make_tracker(
+        text=str(answer), slots=slots, set_this_turn={slot: answer}, active_loop=form
+    )
+    return slot_events(await action.run(dispatcher, tracker, domain))
+
+
+async def test_consent_yes_is_recorded_with_a_timestamp(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "yes"
+    )
+    assert slots["case_consent"] == "yes"
+    [(granted, recorded_at)] = rows(case_db, "SELECT granted, recorded_at FROM consent_records")
+    assert granted and recorded_at is not None
+
+
+async def test_consent_no_ends_the_form_and_stores_nothing_personal(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "no"
+    )
+    assert slots == {"case_consent": "no", "requested_slot": None}  # nothing more is asked
+    assert "won't store any personal details" in dispatcher.messages[0]["text"]
+    assert rows(case_db, "SELECT count(*) FROM patients") == [(0,)]
+
+
+async def test_unclear_consent_is_asked_again(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "what do you mean"
+    )
+    assert slots["case_consent"] is None
+    assert rows(case_db, "SELECT count(*) FROM consent_records") == [(0,)]
+
+
+async def test_consent_with_database_down_keeps_asking_kindly(
+    broken_db: None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "yes"
+    )
+    assert slots["case_consent"] is None
+    assert dispatcher.messages[0]["text"] == STORAGE_ERROR
+
+
+@pytest.mark.parametrize(
+    ("slot", "answer", "expected"),
+    [
+        ("full_name", "Maria Lopez", {"full_name": "Maria Lopez"}),
+        ("full_name", "12345", {"full_name": None}),
+        ("date_of_birth", "03/14/1980", {"date_of_birth": "1980-03-14"}),
+        ("date_of_birth", "14 March 2099", {"date_of_birth": None}),  # in the future
+        ("date_of_birth", "02/30/1980", {"date_of_birth": None}),  # no such day
+        (
+            "contact",
+            "Maria@Example.COM",
+            {
+                "contact": "Maria@example.com",
+                "contact_email": "Maria@example.com",
+                "contact_phone": None,
+            },
+        ),
+        (
+            "contact",
+            "(555) 123-4567",
+            {"contact": "+15551234567", "contact_email": None, "contact_phone": "+15551234567"},
+        ),
+        ("contact", "call me maybe", {"contact": None}),
+        ("case_confirmed", "yes", {"case_confirmed": "yes"}),
+    ],
+)
+async def test_case_form_validates_each_answer(
+    slot: str,
+    answer: str,
+    expected: dict[str, Any],
+    case_db: str,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(),
+        dispatcher,
+        domain,
+        "case_form",
+        slot,
+        answer,
+        slots={"case_consent": "yes"},
+    )
+    assert {k: slots[k] for k in expected} == expected
+    refused = any(v is None for k, v in expected.items() if k == slot)
+    assert bool(dispatcher.messages) == refused  # a refusal always explains itself
+
+
+async def test_correcting_the_summary_clears_the_personal_answers(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_confirmed", "no", slots=FILLED
+    )
+    assert slots["full_name"] is None and slots["date_of_birth"] is None
+    assert slots["contact"] is None and slots["case_confirmed"] is None
+
+
+async def test_summary_shows_what_the_case_will_hold(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ActionAskCaseConfirmed().run(dispatcher, make_tracker(slots=FILLED), domain)
+    text_ = dispatcher.messages[0]["text"]
+    for expected in (
+        "Maria Lopez",
+        "1980-03-14",
+        "maria@example.com",
+        "brain MRI",
+        "eurorad",
+        "PPO",
+    ):
+        assert expected in text_
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+
+async def test_open_case_is_idempotent(case_db: str, domain: dict[str, Any]) -> None:
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    events1 = slot_events(await ActionOpenCase().run(first, make_tracker(slots=FILLED), domain))
+    events2 = slot_events(await ActionOpenCase().run(second, make_tracker(slots=FILLED), domain))
+    number = events1["case_number"]
+    assert is_valid_case_number(number) and events2["case_number"] == number
+    assert (
+        number in first.messages[0]["text"] and "already have a case" in second.messages[0]["text"]
+    )
+    assert rows(case_db, "SELECT number, exam_type, reason FROM cases") == [
+        (number, "mri", "surgery_planned")
+    ]
+
+
+async def test_open_case_with_database_down_keeps_the_answers(
+    broken_db: None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = slot_events(await ActionOpenCase().run(dispatcher, make_tracker(slots=FILLED), domain))
+    # Only the confirmation is asked again; every other answer stays in its slot.
+    assert events == {"case_confirmed": None}
+    assert dispatcher.messages[0]["text"] == STORAGE_ERROR
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/open_case"
+
+
+async def test_open_case_without_consent_opens_nothing(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionOpenCase().run(
+        dispatcher, make_tracker(slots={**FILLED, "case_consent": "no"}), domain
+    )
+    assert slot_events(events) == {"case_consent": None}
+    assert rows(case_db, "SELECT count(*) FROM cases") == [(0,)]
+
+
+async def opened_case(domain: dict[str, Any]) -> str:
+    events = await ActionOpenCase().run(CollectingDispatcher(), make_tracker(slots=FILLED), domain)
+    return str(slot_events(events)["case_number"])
+
+
+async def status(domain: dict[str, Any], number: str, born: str) -> str:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"lookup_case_number": number, "lookup_date_of_birth": born})
+    events = slot_events(await ActionCaseStatus().run(dispatcher, tracker, domain))
+    assert events == {"lookup_case_number": None, "lookup_date_of_birth": None}
+    return str(dispatcher.messages[0]["text"])
+
+
+async def test_status_needs_number_and_birth_date(case_db: str, domain: dict[str, Any]) -> None:
+    number = await opened_case(domain)
+    assert (await status(domain, number, "1980-03-14")).startswith(f"Case {number}:")
+    wrong_dob = await status(domain, number, "1981-03-14")
+    unknown = await status(domain, new_case_number(2026), "1980-03-14")
+    assert "couldn't find" in wrong_dob
+    # An unknown number and a wrong birth date read the same apart from the tries left.
+    assert wrong_dob.replace("3 tries", "N tries") == unknown.replace("2 tries", "N tries")
+
+
+async def test_status_is_refused_after_five_tries_in_an_hour(
+    case_db: str, domain: dict[str, Any]
+) -> None:
+    number = await opened_case(domain)
+    for _ in range(5):
+        assert "couldn't find" in await status(domain, number, "1999-01-01")
+    # Even the right answer is refused now.
+    assert "can't check more case numbers" in await status(domain, number, "1980-03-14")
+
+
+def mistyped(number: str) -> str:
+    """The same number with a different check symbol."""
+    return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+
+@pytest.mark.parametrize("answer", [mistyped(new_case_number(2026)), "hello", ""])
+async def test_status_form_refuses_malformed_numbers(
+    answer: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseStatusForm(),
+        dispatcher,
+        domain,
+        "case_status_form",
+        "lookup_case_number",
+        answer,
+    )
+    assert slots["lookup_case_number"] is None
+    assert "doesn't look like one of our case numbers" in dispatcher.messages[0]["text"]
+
+
+async def test_status_form_accepts_a_sloppy_but_valid_number(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    number = await opened_case(domain)
+    sloppy = number.lower().replace("-", " ")
+    slots = await validate(
+        ValidateCaseStatusForm(),
+        dispatcher,
+        domain,
+        "case_status_form",
+        "lookup_case_number",
+        sloppy,
+    )
+    assert slots["lookup_case_number"] == number
+
+
+async def test_delete_my_data_erases_cases_contacts_files_and_events(
+    case_db: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_actions, "PURGE_DELAYS_SECONDS", (0.05,))
+    await opened_case(domain)
+    with create_engine(case_db).begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                "type_name TEXT, timestamp REAL, intent_name TEXT, action_name TEXT, "
+                "data TEXT)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO events (sender_id, type_name, data) VALUES "
+                "('test-patient', 'user', 'my name is Maria Lopez'), "
+                "('someone-else', 'user', 'hello')"
+            )
+        )
+    dispatcher = CollectingDispatcher()
+    events = await ActionDeleteMyData().run(dispatcher, make_tracker(), domain)
+    assert events == [{"event": "reset_slots", "timestamp": None}]
+    assert "deleted your case" in dispatcher.messages[0]["text"]
+    for table in ("patients", "cases", "consent_records"):
+        assert rows(case_db, f"SELECT count(*) FROM {table}") == [(0,)]
+    # Rasa writes the turn back after the action: the delayed purge removes it again.
+    with create_engine(case_db).begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (sender_id, type_name, data) VALUES "
+                "('test-patient', 'bot', 'written back at the end of the turn')"
+            )
+        )
+    await asyncio.sleep(0.3)
+    assert rows(case_db, "SELECT sender_id FROM events") == [("someone-else",)]
+    audit = rows(case_db, "SELECT action, details FROM audit_entries")
+    assert "patient_data.deleted" in [a for a, _ in audit]
+    assert "Maria" not in repr(audit) and "1980" not in repr(audit)
