@@ -5,12 +5,21 @@
 : "${ACTION_PORT:=5055}"
 : "${WEB_PORT:=8000}"
 : "${BIND_HOST:=127.0.0.1}"
-: "${TRACKER_DB:=$VAR_DIR/secondread.db}"
+: "${DATABASE_URL:=sqlite:///$VAR_DIR/secondread.db}"
+# Rasa (SQLAlchemy 1.4 with psycopg2) uses the same database under the plain driver name.
+: "${TRACKER_URL:=${DATABASE_URL/+psycopg/}}"
+case "$TRACKER_URL" in
+  postgres*) : "${TRACKER_DIALECT:=postgresql}" ;;
+  *) : "${TRACKER_DIALECT:=sqlite}" ;;
+esac
+: "${LOCK_STORE:=in_memory}"
+: "${REDIS_HOST:=127.0.0.1}"
 : "${ACTION_ENDPOINT_URL:=http://127.0.0.1:$ACTION_PORT/webhook}"
 : "${RASA_URL:=http://127.0.0.1:$RASA_PORT}"
 : "${MODEL_DIR:=$VAR_DIR/models}"
 : "${MODEL_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/secondread/models}"
-export VAR_DIR RASA_PORT ACTION_PORT WEB_PORT BIND_HOST TRACKER_DB ACTION_ENDPOINT_URL RASA_URL \
+export VAR_DIR RASA_PORT ACTION_PORT WEB_PORT BIND_HOST DATABASE_URL TRACKER_URL TRACKER_DIALECT \
+  LOCK_STORE REDIS_HOST ACTION_ENDPOINT_URL RASA_URL \
   MODEL_DIR MODEL_CACHE_DIR
 mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 # Python warnings and TensorFlow's start-up chatter hide the useful lines.

@@ -42,16 +42,20 @@ class Stack:
         return list(r.json())
 
     def tracker(self, sender: str) -> dict:
-        r = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker",
-                      params={"token": self.token}, timeout=30)
+        r = httpx.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
         r.raise_for_status()
         return dict(r.json())
 
 
 def trained_model() -> Path:
     """The model for the current inputs (trains only when they changed; cached by hash)."""
-    out = subprocess.run([str(ROOT / "scripts" / "train")], cwd=ROOT, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "train")], cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return Path(out.stdout.strip())
 
 
@@ -74,29 +78,65 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
     model = trained_model()
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(16)
-    env = dict(os.environ, VAR_DIR=str(workdir), TRACKER_DB=str(workdir / "tracker.db"),
-               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-               RASA_URL=f"http://127.0.0.1:{rasa_port}", TF_CPP_MIN_LOG_LEVEL="2")
+    tracker_db = workdir / "secondread.db"
+    env = dict(
+        os.environ,
+        VAR_DIR=str(workdir),
+        DATABASE_URL=f"sqlite:///{tracker_db}",
+        TRACKER_URL=f"sqlite:///{tracker_db}",
+        TRACKER_DIALECT="sqlite",
+        LOCK_STORE="in_memory",
+        REDIS_HOST="127.0.0.1",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
     commands = {
-        "actions": [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "bot.actions",
-                    "--port", str(action_port)],
-        "rasa": [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model),
-                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                 "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--enable-api", "--auth-token", token],
+        "actions": [
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "bot.actions",
+            "--port",
+            str(action_port),
+        ],
+        "rasa": [
+            str(ROOT / ".venv-rasa/bin/rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+            "--enable-api",
+            "--auth-token",
+            token,
+        ],
         "web": [str(ROOT / ".venv/bin/python"), "-m", "bot.web", "--port", str(web_port)],
     }
+    # The same database holds our tables (migrated here) and Rasa's `events` table.
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.db"], cwd=ROOT, env=env, check=True)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     logs = {name: workdir / f"{name}.log" for name in commands}
     try:
         for name, cmd in commands.items():
             with logs[name].open("wb") as log:
-                procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
-                                               stderr=subprocess.STDOUT)
-        stack = Stack(rasa_url=f"http://127.0.0.1:{rasa_port}",
-                      action_url=f"http://127.0.0.1:{action_port}",
-                      web_url=f"http://127.0.0.1:{web_port}", token=token,
-                      tracker_db=workdir / "tracker.db")
+                procs[name] = subprocess.Popen(
+                    cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        stack = Stack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            web_url=f"http://127.0.0.1:{web_port}",
+            token=token,
+            tracker_db=tracker_db,
+        )
         wait_until_up(f"{stack.action_url}/health", procs["actions"], logs["actions"], 60)
         wait_until_up(f"{stack.web_url}/healthz", procs["web"], logs["web"], 60)
         wait_until_up(f"{stack.rasa_url}/status?token={token}", procs["rasa"], logs["rasa"], 400)

@@ -55,7 +55,7 @@ def test_journey_1_whole_conversation(stack: Stack) -> None:
     expected = worthwhile.assess_worthwhile("mri", "spine", "unclear_report").as_text()
     assert texts(replies)[0] == expected
     assert texts(replies)[-1] == "Is there anything else I can help with?"
-    assert button_payloads(replies) == ["/affirm", "/deny"]
+    assert button_payloads(replies) == ["/open_case", "/affirm", "/deny"]
 
     tracker = stack.tracker(me)
     assert tracker["slots"]["exam_type"] == "mri"
