@@ -6,7 +6,7 @@ the parser cannot place is refused with an `explain_<slot>` message, and the for
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +64,10 @@ EXPLANATIONS: dict[str, str] = {
 
 class ParsedSlotsForm(FormValidationAction, ABC):
     """Shared validation for our forms: parse, accept, or explain and ask again."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract, so that the action server does not register this base class."""
 
     def explain_slot(self, slot: str, dispatcher: CollectingDispatcher) -> None:
         # Per-slot hook in the spirit of financial-demo's explain_<slot>.
