@@ -25,3 +25,4 @@ mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 # Python warnings and TensorFlow's start-up chatter hide the useful lines.
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export RASA_TELEMETRY_ENABLED=false  # no usage data or crash reports leave this machine

@@ -90,6 +90,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",  # tests never reach the internet
     )
     commands = {
         "actions": [

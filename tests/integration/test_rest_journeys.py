@@ -53,7 +53,8 @@ def test_journey_1_whole_conversation(stack: Stack) -> None:
 
     replies = stack.say(me, "the report was really vague and inconclusive")
     expected = worthwhile.assess_worthwhile("mri", "spine", "unclear_report").as_text()
-    assert texts(replies)[0] == expected
+    # Rasa's REST channel sends each paragraph as its own message.
+    assert "\n\n".join(texts(replies)[:-1]) == expected
     assert texts(replies)[-1] == "Is there anything else I can help with?"
     assert button_payloads(replies) == ["/open_case", "/affirm", "/deny"]
 
