@@ -149,6 +149,14 @@ class ValidateCaseForm(FormValidationAction):
         return {"case_confirmed": None}
 
 
+def friendly_date(iso: str | None) -> str:
+    """1975-07-04 → July 4, 1975 (US patients read month first)."""
+    if not iso:
+        return "not given"
+    day = date.fromisoformat(iso)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def case_summary_lines(tracker: Tracker) -> list[str]:
     exam = vocabulary.describe_scan(
         slot_text(tracker, "exam_type"), slot_text(tracker, "body_part")
@@ -159,7 +167,7 @@ def case_summary_lines(tracker: Tracker) -> list[str]:
     plan = insurance_answers.get("plan_type") if isinstance(insurance_answers, dict) else None
     return [
         f"- Name: {slot_text(tracker, 'full_name')}",
-        f"- Date of birth: {slot_text(tracker, 'date_of_birth')}",
+        f"- Date of birth: {friendly_date(slot_text(tracker, 'date_of_birth'))}",
         f"- Contact: {slot_text(tracker, 'contact')}",
         f"- Exam: {exam}",
         f"- Reason: {label(vocabulary.SITUATIONS, reason) if reason else 'not given'}",
