@@ -165,7 +165,7 @@ async def test_summary_shows_what_the_case_will_hold(
     text_ = dispatcher.messages[0]["text"]
     for expected in (
         "Maria Lopez",
-        "1980-03-14",
+        "March 14, 1980",
         "maria@example.com",
         "brain MRI",
         "eurorad",

@@ -54,7 +54,7 @@ def test_consent_case_status_and_deletion(stack: Stack) -> None:
 
     replies = stack.say(me, "maria@example.com")
     summary = texts(replies)[-1]
-    assert "Maria Lopez" in summary and "1980-03-14" in summary
+    assert "Maria Lopez" in summary and "March 14, 1980" in summary
     assert [b["payload"] for b in replies[-1]["buttons"]] == ["/affirm", "/deny"]
     assert count(stack, "SELECT count(*) FROM cases WHERE conversation_id=:me", **mine) == 0
 
