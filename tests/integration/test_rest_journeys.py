@@ -85,6 +85,18 @@ def test_red_flag_in_a_form_gives_emergency_guidance_and_ends_the_form(stack: St
     assert not (tracker.get("active_loop") or {}).get("name")
 
 
+def test_start_over_clears_the_conversation(stack: Stack) -> None:
+    # Tested here, not in test stories: `rasa test` cannot replay what follows a restart.
+    me = sender()
+    stack.say(me, "/ask_worthwhile")
+    stack.say(me, '/inform{"exam_type":"ct"}')
+    replies = stack.say(me, "start over")
+    assert texts(replies)[0].startswith("OK, let's start over.")
+    tracker = stack.tracker(me)
+    assert tracker["slots"]["exam_type"] is None
+    assert not (tracker.get("active_loop") or {}).get("name")
+
+
 def test_web_app_answers(stack: Stack) -> None:
     assert httpx.get(f"{stack.web_url}/healthz").json() == {"status": "ok"}
     assert "SecondRead" in httpx.get(f"{stack.web_url}/").text
