@@ -50,6 +50,12 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def birth_date_answer(value: Any) -> str | None:
+    """A real date of birth in the past, as ISO text for the slot; None when it is not one."""
+    born = parse_date_of_birth(first_text(value) or "", today())
+    return born.isoformat() if born else None
+
+
 class ValidateCaseForm(FormValidationAction):
     """Consent first; then name, date of birth and one way to reach the patient; then a summary."""
 
@@ -107,14 +113,13 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        born = parse_date_of_birth(first_text(value) or "", today())
+        born = birth_date_answer(value)
         if born is None:
             dispatcher.utter_message(
                 text="I couldn't read that as a date of birth in the past. Please write it like "
                 "03/14/1980 (month/day/year) or 14 March 1980."
             )
-            return {"date_of_birth": None}
-        return {"date_of_birth": born.isoformat()}
+        return {"date_of_birth": born}
 
     async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -277,13 +282,12 @@ class ValidateCaseStatusForm(FormValidationAction):
     async def validate_lookup_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        born = parse_date_of_birth(first_text(value) or "", today())
+        born = birth_date_answer(value)
         if born is None:
             dispatcher.utter_message(
                 text="Please give the patient's date of birth, like 03/14/1980 (month/day/year)."
             )
-            return {"lookup_date_of_birth": None}
-        return {"lookup_date_of_birth": born.isoformat()}
+        return {"lookup_date_of_birth": born}
 
 
 NOT_FOUND = (

@@ -318,3 +318,22 @@ async def test_delete_my_data_erases_cases_contacts_files_and_events(
     audit = rows(case_db, "SELECT action, details FROM audit_entries")
     assert "patient_data.deleted" in [a for a, _ in audit]
     assert "Maria" not in repr(audit) and "1980" not in repr(audit)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("03/14/1980", "1980-03-14"), ("14 March 1980", "1980-03-14"), ("next year", None)],
+)
+async def test_status_form_birth_date(
+    answer: str, expected: str | None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseStatusForm(),
+        dispatcher,
+        domain,
+        "case_status_form",
+        "lookup_date_of_birth",
+        answer,
+    )
+    assert slots["lookup_date_of_birth"] == expected
+    assert bool(dispatcher.messages) == (expected is None)
