@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+GB = 1024**3
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_request_bytes: int = 2 * GB
+    max_conversation_bytes: int = 5 * GB
+    max_files_per_study: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -12,12 +22,48 @@ class Settings:
     var_dir: Path
     rasa_url: str
     web_port: int
+    # Signs conversation and upload tokens (HS256 JWTs); Rasa's socket.io channel shares it.
+    secret_key: str = "development-only-secret-key-change-me"
+    # 32 raw bytes for AES-256-GCM encryption of stored uploads.
+    storage_key: bytes = b"\0" * 32
+    public_url: str = "http://127.0.0.1:8000"
+    upload_limits: UploadLimits = UploadLimits()
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.var_dir / "uploads"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        web_port = int(env.get("WEB_PORT", "8000"))
+        defaults = UploadLimits()
         return cls(
             var_dir=Path(env.get("VAR_DIR", "var")),
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-            web_port=int(env.get("WEB_PORT", "8000")),
+            web_port=web_port,
+            secret_key=env.get("SECONDREAD_SECRET_KEY", cls.secret_key),
+            storage_key=_storage_key(env.get("SECONDREAD_STORAGE_KEY")),
+            public_url=env.get("PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/"),
+            upload_limits=UploadLimits(
+                max_request_bytes=int(
+                    env.get("UPLOAD_MAX_REQUEST_BYTES", defaults.max_request_bytes)
+                ),
+                max_conversation_bytes=int(
+                    env.get("UPLOAD_MAX_CONVERSATION_BYTES", defaults.max_conversation_bytes)
+                ),
+                max_files_per_study=int(
+                    env.get("UPLOAD_MAX_FILES_PER_STUDY", defaults.max_files_per_study)
+                ),
+            ),
         )
+
+
+def _storage_key(value: str | None) -> bytes:
+    """The key is base64 in the environment; a missing key only works for tests and demos."""
+    if not value:
+        return b"\0" * 32
+    key = base64.b64decode(value)
+    if len(key) != 32:
+        raise ValueError("SECONDREAD_STORAGE_KEY must be 32 bytes, base64-encoded")
+    return key

@@ -26,3 +26,14 @@ mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export RASA_TELEMETRY_ENABLED=false  # no usage data or crash reports leave this machine
+# Development keys, generated once per VAR_DIR; set real ones in the environment in production.
+if [ -z "${SECONDREAD_SECRET_KEY:-}" ]; then
+  [ -s "$VAR_DIR/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/secret-key")
+  SECONDREAD_SECRET_KEY=$(cat "$VAR_DIR/secret-key")
+fi
+if [ -z "${SECONDREAD_STORAGE_KEY:-}" ]; then
+  [ -s "$VAR_DIR/storage-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/storage-key")
+  SECONDREAD_STORAGE_KEY=$(cat "$VAR_DIR/storage-key")
+fi
+: "${PUBLIC_URL:=http://127.0.0.1:$WEB_PORT}"
+export SECONDREAD_SECRET_KEY SECONDREAD_STORAGE_KEY PUBLIC_URL

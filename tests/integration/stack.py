@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import socket
@@ -30,6 +31,7 @@ class Stack:
     web_url: str
     token: str
     tracker_db: Path
+    secret_key: str = ""
 
     def say(
         self, sender: str, message: str, metadata: dict[str, object] | None = None
@@ -78,6 +80,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
     model = trained_model()
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(16)
+    secret_key = secrets.token_urlsafe(32)
     tracker_db = workdir / "secondread.db"
     env = dict(
         os.environ,
@@ -91,6 +94,10 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         TF_CPP_MIN_LOG_LEVEL="2",
         RASA_TELEMETRY_ENABLED="false",  # tests never reach the internet
+        RASA_API_TOKEN=token,
+        SECONDREAD_SECRET_KEY=secret_key,
+        SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        PUBLIC_URL=f"http://127.0.0.1:{web_port}",
     )
     commands = {
         "actions": [
@@ -137,6 +144,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             web_url=f"http://127.0.0.1:{web_port}",
             token=token,
             tracker_db=tracker_db,
+            secret_key=secret_key,
         )
         wait_until_up(f"{stack.action_url}/health", procs["actions"], logs["actions"], 60)
         wait_until_up(f"{stack.web_url}/healthz", procs["web"], logs["web"], 60)

@@ -1,0 +1,1 @@
+"""Small security infrastructure shared by the adapters: signed tokens."""
