@@ -18,9 +18,16 @@ help:
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
-# Debian packages: PostgreSQL for the database tests (installed only when missing).
+# Debian packages: PostgreSQL for the database tests, Chromium for the browser tests
+# (installed only when missing).
 deps:
-	scripts/install-apt-deps postgresql
+	scripts/install-apt-deps postgresql chromium
+
+# npm tooling for the browser tests (axe-core). The widget itself needs no build step: its
+# socket.io client is vendored in bot/web/static/ (a test checks it matches the lock file).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # The Rasa server needs Python 3.10; everything of ours runs on Python 3.11.
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
@@ -51,7 +58,7 @@ lint: $(VENV)/.installed
 validate: $(RASA_VENV)/.installed
 	scripts/validate
 
-test-python: deps install train
+test-python: deps install train node_modules/.installed
 	$(ENV) $(PY) -m pytest -q -ra
 
 test-stories: install train

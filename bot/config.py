@@ -28,6 +28,12 @@ class Settings:
     storage_key: bytes = b"\0" * 32
     public_url: str = "http://127.0.0.1:8000"
     upload_limits: UploadLimits = UploadLimits()
+    # Rasa's HTTP API token (`rasa run --auth-token`), for reading a conversation's history.
+    rasa_api_token: str = ""
+    # Where browsers reach Rasa's socket.io channel (differs from rasa_url behind a proxy).
+    rasa_public_url: str = "http://127.0.0.1:5005"
+    # Origins allowed to call the widget's APIs (space-separated WIDGET_ORIGINS; "*" for any).
+    widget_origins: tuple[str, ...] = ("*",)
 
     @property
     def uploads_dir(self) -> Path:
@@ -38,9 +44,10 @@ class Settings:
         env = dict(os.environ if env is None else env)
         web_port = int(env.get("WEB_PORT", "8000"))
         defaults = UploadLimits()
+        rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
         return cls(
             var_dir=Path(env.get("VAR_DIR", "var")),
-            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            rasa_url=rasa_url,
             web_port=web_port,
             secret_key=env.get("SECONDREAD_SECRET_KEY", cls.secret_key),
             storage_key=_storage_key(env.get("SECONDREAD_STORAGE_KEY")),
@@ -56,6 +63,9 @@ class Settings:
                     env.get("UPLOAD_MAX_FILES_PER_STUDY", defaults.max_files_per_study)
                 ),
             ),
+            rasa_api_token=env.get("RASA_API_TOKEN", ""),
+            rasa_public_url=env.get("RASA_PUBLIC_URL", rasa_url).rstrip("/"),
+            widget_origins=tuple(env.get("WIDGET_ORIGINS", "*").split()),
         )
 
 

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from bot.web.sessions_api import sessions_router
+from bot.web.widget import STATIC_DIR, widget_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="SecondRead", version="0.1.0")
+    # The widget runs on clinics' own sites: it calls our APIs cross-origin with a bearer token
+    # (never cookies), so allowing those origins exposes nothing without a token.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.widget_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        max_age=600,
+    )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(
-            request, "home.html", {"rasa_url": settings.rasa_url}
-        )
-
+    app.include_router(widget_router(settings))
+    app.include_router(sessions_router(settings))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 
