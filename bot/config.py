@@ -18,6 +18,21 @@ class UploadLimits:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bridge (bot/telegram). No token: the bridge and its notifier stay off."""
+
+    bot_token: str = ""
+    # The Bot API server; tests point this at a fake on 127.0.0.1.
+    api_url: str = "https://api.telegram.org"
+    # Set: webhook mode (Telegram calls us); empty: long polling (works behind a firewall).
+    webhook_url: str = ""
+    # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; requests without it are refused.
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     rasa_url: str
@@ -34,6 +49,7 @@ class Settings:
     rasa_public_url: str = "http://127.0.0.1:5005"
     # Origins allowed to call the widget's APIs (space-separated WIDGET_ORIGINS; "*" for any).
     widget_origins: tuple[str, ...] = ("*",)
+    telegram: TelegramSettings = TelegramSettings()
 
     @property
     def uploads_dir(self) -> Path:
@@ -66,6 +82,14 @@ class Settings:
             rasa_api_token=env.get("RASA_API_TOKEN", ""),
             rasa_public_url=env.get("RASA_PUBLIC_URL", rasa_url).rstrip("/"),
             widget_origins=tuple(env.get("WIDGET_ORIGINS", "*").split()),
+            telegram=TelegramSettings(
+                bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+                api_url=env.get("TELEGRAM_API_BASE_URL", TelegramSettings.api_url).rstrip("/"),
+                webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
+                webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+                webhook_listen=env.get("BIND_HOST", TelegramSettings.webhook_listen),
+                webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT", TelegramSettings.webhook_port)),
+            ),
         )
 
 
