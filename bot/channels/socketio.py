@@ -1,0 +1,82 @@
+"""Rasa's socket.io channel, with each connection bound to the conversation its token names.
+
+Rasa 3.6's channel only checks that the token is a valid JWT; any holder could then ask for any
+`session_id` and read or write another person's chat. Here the token must be a conversation
+token (bot/security/tokens.py, shared secret `jwt_key`), and the connection may only join and
+speak in the conversation the token was issued for. Everything else is Rasa's own code.
+
+credentials.yml: `bot.channels.socketio.ConversationSocketIOInput:` with Rasa's socket.io
+settings; `name()` stays "socketio", so trackers, `output_channel=latest` and our cases see the
+usual channel name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.socketio import SocketIOInput  # type: ignore[import-not-found]
+
+from bot.security.tokens import InvalidToken, verify_token
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+class ConversationSocketIOInput(SocketIOInput):  # type: ignore[misc]
+    """socket.io input whose connections are bound to one conversation each."""
+
+    def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Any:
+        if not self.jwt_key:
+            raise ValueError("the socket.io channel needs jwt_key (SECONDREAD_SECRET_KEY)")
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        namespace = self.namespace or "/"
+        handlers: dict[str, Handler] = sio.handlers[namespace]
+        join: Handler = handlers["session_request"]
+        utter: Handler = handlers[self.user_message_evt]
+
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            conversation_id = self.conversation_for(auth)
+            if conversation_id is None:
+                return False
+            await sio.save_session(sid, {"conversation_id": conversation_id}, namespace=namespace)
+            return True
+
+        async def session_request(sid: str, data: Any) -> None:
+            mine = await self.bound(sid)
+            data = data if isinstance(data, dict) else {}
+            if mine is not None and data.get("session_id") in (None, "", mine):
+                await join(sid, {**data, "session_id": mine})
+            else:
+                logger.warning("socket.io session_request for another conversation refused")
+                await sio.disconnect(sid, namespace=namespace)
+
+        async def user_message(sid: str, data: Any) -> None:
+            mine = await self.bound(sid)
+            if not isinstance(data, dict) or data.get("session_id") != mine:
+                logger.warning("socket.io message for another conversation dropped")
+                return
+            await utter(sid, data)
+
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, user_message, namespace=namespace)
+        return blueprint
+
+    def conversation_for(self, auth: Any) -> str | None:
+        """The conversation a connection's `auth: {token}` grants, if it is a valid one."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str):
+            return None
+        try:
+            return verify_token(self.jwt_key, token, ("conversation",)).conversation_id
+        except InvalidToken:
+            return None
+
+    async def bound(self, sid: str) -> str | None:
+        session = await self.sio.get_session(sid, namespace=self.namespace or "/")
+        value = session.get("conversation_id")
+        return value if isinstance(value, str) else None
