@@ -1,0 +1,69 @@
+"""Messages to a Telegram conversation from outside the chat (web app, staff console).
+
+E.g. the verdict on files sent through an upload link: the web app gets the bot's messages back
+from Rasa's trigger_intent (bot.notify.rasa) and hands them here. Rendering and buttons are the
+bridge's own (bot.telegram.render/sender), so a button pressed later reaches the bridge like any
+other. Offline (does nothing) without TELEGRAM_BOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.config import Settings
+from bot.telegram.ids import chat_id_of, is_telegram
+from bot.telegram.render import Outgoing, render_messages, to_html, to_plain
+from bot.telegram.sender import Sender
+from bot.telegram.state import BridgeState
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["is_telegram", "send_telegram_text", "send_to_telegram"]
+
+
+async def send_to_telegram(
+    sender_id: str, messages: Sequence[Mapping[str, Any]], settings: Settings | None = None
+) -> None:
+    """Deliver Rasa messages (REST/trigger_intent format) to the chat of `telegram:<chat id>`.
+
+    ValueError for a sender id of another channel; Telegram errors are logged, not raised, so a
+    blocked bot or an outage never breaks the caller's own work."""
+    await _deliver(sender_id, render_messages(messages), settings)
+
+
+async def send_telegram_text(sender_id: str, text: str, settings: Settings | None = None) -> None:
+    """A proactive text (markdown links allowed) to the chat of `telegram:<chat id>`."""
+    await _deliver(sender_id, [Outgoing(to_html(text), to_plain(text))], settings)
+
+
+async def _deliver(sender_id: str, items: Sequence[Outgoing], settings: Settings | None) -> None:
+    chat_id = chat_id_of(sender_id)
+    settings = settings or Settings.from_env()
+    tg = settings.telegram
+    if not tg.bot_token:
+        logger.info(
+            "Telegram not configured; %d message(s) for chat %s dropped", len(items), chat_id
+        )
+        return
+    if not items:
+        return
+    bot = ExtBot(
+        tg.bot_token,
+        base_url=f"{tg.api_url}/bot",
+        base_file_url=f"{tg.api_url}/file/bot",
+        rate_limiter=AIORateLimiter(max_retries=2),
+    )
+    state = BridgeState.in_var_dir(settings.var_dir)
+    try:
+        async with bot:
+            sent = await Sender(bot, state).send(chat_id, items)
+        logger.info("sent %d of %d message(s) to chat %s", sent, len(items), chat_id)
+    except TelegramError as error:
+        logger.warning("messages to chat %s not sent: %s", chat_id, type(error).__name__)
+    finally:
+        state.close()

@@ -1,0 +1,56 @@
+"""bot.notify.telegram: messages to a Telegram conversation from another process."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.config import Settings, TelegramSettings
+from bot.notify.telegram import send_telegram_text, send_to_telegram
+from bot.telegram.app import running
+from tests.telegram.fake_api import FakeTelegram
+from tests.telegram.fake_backend import FakeBackend
+from tests.telegram.test_bridge import FAST
+
+
+async def test_rasa_messages_reach_the_chat_and_their_buttons_work_in_the_bridge(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    verdict = [
+        {"recipient_id": "telegram:31", "text": "I found 1 CT study <complete>."},
+        {
+            "recipient_id": "telegram:31",
+            "text": "What next?",
+            "buttons": [{"title": "Open a case", "payload": "/open_case"}],
+        },
+    ]
+    await send_to_telegram("telegram:31", verdict, settings)
+    first, second = telegram.sent(31)
+    assert first["text"] == "I found 1 CT study &lt;complete&gt;."
+    data = second["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    async with running(settings, FAST):  # the bridge knows the notifier's button ids
+        telegram.push(telegram.button_press(31, second["message_id"], data))
+        await telegram.wait_for_sent(31, 3)
+    assert backend.messages() == ["/open_case"]
+
+
+async def test_a_proactive_text(telegram: FakeTelegram, settings: Settings) -> None:
+    await send_telegram_text("telegram:32", "Your case [SR-1](https://x.test/c) moved.", settings)
+    (message,) = telegram.sent(32)
+    assert message["text"] == 'Your case <a href="https://x.test/c">SR-1</a> moved.'
+
+
+async def test_other_channels_are_refused_and_no_token_sends_nothing(
+    telegram: FakeTelegram, settings: Settings
+) -> None:
+    with pytest.raises(ValueError):
+        await send_telegram_text("web:abc", "hi", settings)
+    await send_telegram_text("telegram:33", "hi", replace(settings, telegram=TelegramSettings()))
+    assert telegram.calls == []
+
+
+async def test_an_unreachable_telegram_does_not_raise(settings: Settings) -> None:
+    gone = replace(settings, telegram=replace(settings.telegram, api_url="http://127.0.0.1:9"))
+    await send_telegram_text("telegram:34", "hi", gone)
