@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run shell test lint validate train test-python test-stories crossval clean
+.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval clean
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
 	@echo "make shell     chat with the bot in this terminal"
+	@echo "make telegram  run the Telegram bridge alone (needs TELEGRAM_BOT_TOKEN; Rasa running)"
 	@echo "make test      lint, type-check, validate, train, pytest (incl. integration), story tests"
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
 
@@ -47,6 +48,10 @@ run: install
 
 shell: install
 	scripts/shell
+
+# Long polling by default (works behind a firewall); webhook mode when TELEGRAM_WEBHOOK_URL is set.
+telegram: $(VENV)/.installed
+	$(ENV) $(PY) -m bot.telegram
 
 train: install
 	@scripts/train >/dev/null
