@@ -1,14 +1,1 @@
-from __future__ import annotations
-
-from collections.abc import Iterator
-
-import pytest
-
-from tests.integration.stack import Stack, running_stack
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One real Rasa server (loading a model takes about a minute) for the whole session."""
-    with running_stack(tmp_path_factory.mktemp("stack")) as s:
-        yield s
+# The session-scoped `stack` fixture lives in tests/conftest.py, shared with tests/browser/.

@@ -654,6 +654,7 @@
       });
       self.quick.appendChild(button);
     });
+    this.scrollDown();
   };
 
   Widget.prototype.clearQuickReplies = function () {
@@ -678,8 +679,11 @@
     this.status.hidden = !text;
   };
 
+  // After layout: quick replies appearing below the log make it shorter.
   Widget.prototype.scrollDown = function () {
-    this.log.scrollTop = this.log.scrollHeight;
+    var log = this.log;
+    log.scrollTop = log.scrollHeight;
+    requestAnimationFrame(function () { log.scrollTop = log.scrollHeight; });
   };
 
   // ---- uploads ------------------------------------------------------------------------------

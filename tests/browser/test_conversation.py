@@ -1,0 +1,167 @@
+"""Chatting through the widget on the demo page: buttons, a whole journey, reloads, isolation."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, expect
+
+from bot.guidance import subspecialty
+from tests.browser.chat import Chat
+from tests.browser.conftest import outside_requests, screenshot
+from tests.integration.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+MENU = ("Is a second read worth it for me?", "Finding the right specialist", "Insurance and cost")
+
+
+def test_greet_then_journey_3_by_buttons_only(chat: Chat, stack: Stack) -> None:
+    outside = outside_requests(chat.page.context)
+    problems: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    chat.page.on("console", console)
+    chat.page.on("pageerror", lambda error: problems.append(str(error)))
+    chat.open()
+    # The brand from the script tag's data attributes.
+    expect(chat.page.get_by_role("heading", name="Lakeside Imaging")).to_be_visible()
+    expect(chat.reply_button("Get started")).to_be_visible()
+    screenshot(chat.page, "widget-1280-new")
+
+    chat.say("hi")
+    chat.expect_bot("Hi, I'm SecondRead")
+    chat.expect_bot("What would you like help with?")
+    chat.expect_replies(*MENU)
+    expect(chat.reply_button("Get started")).to_have_count(0)
+
+    chat.click_reply("Finding the right specialist")
+    expect(chat.user_messages().last).to_have_text("Finding the right specialist")
+    chat.expect_bot("What kind of exam was it?")
+    expect(chat.reply_button("Insurance and cost")).to_have_count(0)  # old replies are gone
+    chat.click_reply("MRI")
+    chat.expect_bot("Which part of the body was scanned?")
+    chat.click_reply("Brain or head")
+    chat.expect_bot("Is the patient under 18?")
+    chat.click_reply("18 or older")
+
+    answer = subspecialty.suggest_subspecialty("mri", "brain", "adult").as_text()
+    first_line, *_ = answer.split("\n")
+    message = chat.expect_bot(first_line)
+    expect(message.locator("ul > li").first).to_be_visible()  # "- tips" became a list
+    screenshot(chat.page, "widget-1280-journey-3")
+
+    me = chat.session()["conversation_id"]
+    assert stack.tracker(me)["slots"]["suggested_subspecialty"] == "neuroradiology"
+    user_texts = chat.user_messages().all_inner_texts()
+    assert user_texts == ["hi", "Finding the right specialist", "MRI", "Brain or head",
+                          "18 or older"]  # fmt: skip
+    # Every message carries a machine-readable timestamp.
+    times = chat.log.locator("time[datetime]")
+    expect(times).to_have_count(chat.log.locator(".sr-msg").count())
+    assert problems == []  # no CSP violation or script error under the page's strict policy
+    assert outside == []  # nothing loaded from the internet
+
+
+def test_reload_and_reconnect_keep_the_conversation(chat: Chat, stack: Stack) -> None:
+    chat.open()
+    chat.say("hello there")
+    chat.expect_replies(*MENU)
+    first = chat.session()
+
+    chat.page.reload()
+    chat.wait_connected()  # the chat was open, so it opens again by itself
+    assert chat.session()["conversation_id"] == first["conversation_id"]
+    expect(chat.user_messages().first).to_have_text("hello there")
+    chat.expect_bot("Hi, I'm SecondRead")
+    chat.expect_replies(*MENU)  # the last message's buttons are back
+
+    # A dropped connection: socket.io reconnects, the widget rejoins the same conversation.
+    chat.page.evaluate("() => window.__secondReadWidget.socket.io.engine.close()")
+    chat.wait_connected()
+    chat.click_reply("Insurance and cost")
+    chat.expect_bot("What kind of health coverage do you have?")
+
+    events = stack.tracker(first["conversation_id"])["events"]
+    said = [e["text"] for e in events if e["event"] == "user"]
+    assert said == ["hello there", "/ask_insurance"]
+    # Button clicks are stored with the title shown, so history shows what the person saw.
+    shown = [e.get("metadata", {}).get("display_text") for e in events if e["event"] == "user"]
+    assert shown == ["hello there", "Insurance and cost"]
+
+
+def test_start_over(chat: Chat) -> None:
+    chat.open()
+    chat.say("hi")
+    chat.expect_replies(*MENU)
+    chat.page.get_by_role("button", name="Start over").click()
+    chat.expect_bot("OK, let's start over.")
+    expect(chat.user_messages().filter(has_text="hi")).to_have_count(0)
+    expect(chat.input).to_be_focused()
+    chat.page.reload()
+    chat.wait_connected()
+    # Rasa forgets everything before a restart; so does the widget's history.
+    expect(chat.reply_button("Get started")).to_be_visible()
+    expect(chat.user_messages()).to_have_count(0)
+
+
+def test_a_second_visitor_gets_their_own_conversation_only(browser: Browser, stack: Stack) -> None:
+    first_context = browser.new_context()
+    second_context = browser.new_context()
+    try:
+        first = Chat(first_context.new_page(), stack.web_url).open()
+        first.say("hi")
+        first.expect_replies(*MENU)
+        mine = first.session()
+
+        second = Chat(second_context.new_page(), stack.web_url).open()
+        theirs = second.session()
+        assert theirs["conversation_id"] != mine["conversation_id"]
+        expect(second.user_messages()).to_have_count(0)
+
+        history = f"/api/conversations/{mine['conversation_id']}/history"
+        assert second.fetch(history, theirs["token"])["status"] == 403
+        assert second.fetch(history, "")["status"] == 401
+        assert first.fetch(history, mine["token"])["status"] == 200
+        own = second.fetch(f"/api/conversations/{theirs['conversation_id']}/history",
+                           theirs["token"])  # fmt: skip
+        assert own == {"status": 200, "body": {"conversation_id": theirs["conversation_id"],
+                                               "messages": []}}  # fmt: skip
+
+        # Rasa's socket refuses to let the second visitor join or write the first one's chat.
+        before = len(stack.tracker(mine["conversation_id"])["events"])
+        outcome = second.page.evaluate(HIJACK, [theirs["token"], mine["conversation_id"]])
+        assert outcome == {"join": "disconnected: io server disconnect", "write": "sent"}
+        second.page.wait_for_timeout(2000)
+        assert len(stack.tracker(mine["conversation_id"])["events"]) == before
+        expect(first.bot_messages()).to_have_count(2)  # nothing new reached the first visitor
+    finally:
+        first_context.close()
+        second_context.close()
+
+
+# Runs in the second visitor's page, with the socket.io client the widget loaded.
+HIJACK = """async ([token, victim]) => {
+  const w = window.__secondReadWidget;
+  const open = () => io(w.session.socket_url, {path: w.session.socket_path,
+    transports: ["websocket"], auth: {token}, reconnection: false, forceNew: true});
+  const join = await new Promise(resolve => {
+    const s = open();
+    s.on("connect", () => s.emit("session_request", {session_id: victim}));
+    s.on("session_confirm", id => { s.close(); resolve("joined " + id); });
+    s.on("disconnect", reason => resolve("disconnected: " + reason));
+    setTimeout(() => { s.close(); resolve("timeout"); }, 10000);
+  });
+  const write = await new Promise(resolve => {
+    const s = open();
+    s.on("connect", () => s.emit("session_request", {session_id: w.session.conversation_id}));
+    s.on("session_confirm", () => {
+      s.emit("user_uttered", {message: "/restart", session_id: victim});
+      setTimeout(() => { s.close(); resolve("sent"); }, 500);
+    });
+    setTimeout(() => { s.close(); resolve("timeout"); }, 10000);
+  });
+  return {join, write};
+}"""
