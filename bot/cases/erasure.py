@@ -16,6 +16,7 @@ from bot.cases.models import (
     StaffNote,
     StatusLookupAttempt,
     Upload,
+    UploadFile,
 )
 from bot.cases.records import DeletionReport
 
@@ -41,8 +42,10 @@ def erase_conversation(
         )
     ).all()
     for upload in uploads:
-        remove_file(upload.stored_name)
+        remove_file(upload.stored_name)  # the upload's directory with all its files
     upload_ids = [upload.id for upload in uploads]
+    # The files' rows (their names may be PHI) go with their upload; the report counts uploads.
+    _delete(session, delete(UploadFile).where(UploadFile.upload_id.in_(upload_ids)))
     ours = conversation_id
     return DeletionReport(
         uploads=_delete(session, delete(Upload).where(Upload.id.in_(upload_ids))),

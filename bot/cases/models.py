@@ -1,8 +1,8 @@
 """Tables of the cases feature (SQLAlchemy 2 typed declarative).
 
 Only the service layer uses these classes; callers get plain dataclasses. Patient data (PHI)
-lives in `patients`, `cases`, `uploads` and `staff_notes`; `consent_records`, `audit_entries`
-and `status_lookup_attempts` must never hold any.
+lives in `patients`, `cases`, `uploads`, `upload_files` and `staff_notes`; `consent_records`,
+`audit_entries` and `status_lookup_attempts` must never hold any.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -149,23 +150,55 @@ class CaseStatusChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+UPLOAD_STATUSES = ("receiving", "pending", "checking", "checked", "failed")
+
+
 class Upload(Base):
+    """One upload: a batch of files sent in one request (a CD folder, a ZIP and a PDF, …).
+
+    `receiving` while the body streams in (never counted as stored), then `pending` (stored,
+    queued), `checking`, and `checked` or `failed` with a verdict."""
+
     __tablename__ = "uploads"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in UPLOAD_STATUSES)), name="status"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What clients see: random, so one upload's id says nothing about another's.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
     # Set before a case exists (files may arrive first); linked to the case later.
     conversation_id: Mapped[str] = mapped_column(String(255), index=True)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
-    stored_name: Mapped[str] = mapped_column(String(255), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))  # may itself be PHI: never log it
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(255), unique=True)  # directory in uploads/
+    file_count: Mapped[int]
+    size_bytes: Mapped[int] = mapped_column(BigInteger)  # plaintext total of the files
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), index=True)
     verdict: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]
+
+    files: Mapped[list[UploadFile]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="UploadFile.position"
+    )
+
+
+class UploadFile(Base):
+    __tablename__ = "upload_files"
+    __table_args__ = (UniqueConstraint("upload_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    relative_path: Mapped[str] = mapped_column(Text)  # PHI-ish (names in folders): never log it
+    stored_name: Mapped[str] = mapped_column(String(32))  # inside the upload's directory
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class StaffNote(Base):

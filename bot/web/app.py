@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings
 from bot.web.sessions_api import sessions_router
+from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
 
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(widget_router(settings))
     app.include_router(sessions_router(settings))
+    app.include_router(uploads_router(settings))  # its lifespan runs the inspection worker
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

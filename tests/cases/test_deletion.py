@@ -20,12 +20,14 @@ from bot.cases.models import (
     StaffNote,
     StatusLookupAttempt,
     Upload,
+    UploadFile,
 )
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock, count_events, create_rasa_events
 
 OTHER = ContactDetails("Oskar Brightwater", date(1985, 5, 5), email="oskar@example.net")
 ALL_TABLES = (
-    Patient, Case, CaseStatusChange, StaffNote, Upload, ConsentRecord, StatusLookupAttempt,
+    Patient, Case, CaseStatusChange, StaffNote, Upload, UploadFile, ConsentRecord,
+    StatusLookupAttempt,
 )  # fmt: skip
 
 
@@ -37,16 +39,25 @@ def _add_upload(sessions: sessionmaker[Session], conversation_id: str, stored_na
             case_id = session.scalar(select(Case.id).where(Case.number == case_number))
         session.add(
             Upload(
+                public_id=f"up_{stored_name}",
                 conversation_id=conversation_id,
                 case_id=case_id,
                 stored_name=stored_name,
-                original_name=f"{JANE.full_name} knee MRI.zip",
+                file_count=1,
                 size_bytes=1024,
-                sha256="0" * 64,
                 kind="dicom",
-                status="accepted",
+                status="checked",
                 verdict={"ok": True},
                 created_at=datetime(2026, 3, 1, tzinfo=UTC),
+                files=[
+                    UploadFile(
+                        position=1,
+                        relative_path=f"{JANE.full_name} knee MRI.zip",
+                        stored_name="f000001.sre",
+                        size_bytes=1024,
+                        sha256="0" * 64,
+                    )
+                ],
             )
         )
 
@@ -113,9 +124,10 @@ def test_deletes_everything_of_the_conversation(
     after = _counts(sessions)
     assert after == {
         "patients": 1, "cases": 1, "case_status_changes": 1, "staff_notes": 0, "uploads": 1,
-        "consent_records": 1, "status_lookup_attempts": 1,
+        "upload_files": 1, "consent_records": 1, "status_lookup_attempts": 1,
     }  # fmt: skip
-    assert sum(before.values()) - sum(after.values()) == sum(report.as_counts().values()) - 2
+    # The report counts uploads, not their files' rows (2 here), nor the tracker events (2).
+    assert sum(before.values()) - sum(after.values()) == sum(report.as_counts().values())
     assert count_events(engine, "conv-jane") == 0
     assert count_events(engine, "conv-oskar") == 1
     with sessions() as session:

@@ -24,6 +24,7 @@ OUR_TABLES = {
     "cases",
     "case_status_changes",
     "uploads",
+    "upload_files",
     "staff_notes",
     "audit_entries",
     "status_lookup_attempts",

@@ -1,0 +1,236 @@
+"""Receiving one upload: a streamed multipart body goes straight into encrypted files.
+
+Nothing is held whole in memory or written in plaintext. Limits are enforced before reading
+(Content-Length) and while streaming (bytes actually received, files, the conversation's
+total). Any failure, including a client that goes away mid-body, abandons the upload: the row
+never leaves `receiving` and the files are removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from bot.cases.records import StorageUnavailable
+from bot.config import Settings
+from bot.storage import member_name
+from bot.storage.encrypted import EncryptedWriter
+from bot.uploads import errors
+from bot.uploads.multipart import (
+    Field,
+    FileData,
+    FileEnd,
+    FileStart,
+    MalformedForm,
+    StreamingForm,
+    boundary_of,
+)
+from bot.uploads.naming import clean_relative_path, summary_kind
+from bot.uploads.records import (
+    ConversationQuotaExceeded,
+    NewUpload,
+    StoredFile,
+    UploadGone,
+    UploadRecord,
+)
+from bot.uploads.service import UploadService
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TOKEN_FIELD = "token"
+FRAMING_ALLOWANCE = 64 * 1024
+PATH_FIELD = "path"  # a folder upload's relative path, one per file, in file order
+
+
+@dataclass
+class _Incoming:
+    name: str  # the part's filename (maybe a relative path)
+    path: Path
+    writer: EncryptedWriter
+    position: int
+
+
+@dataclass
+class _State:
+    conversation_id: str | None
+    stored_before: int = 0
+    upload: NewUpload | None = None
+    current: _Incoming | None = None
+    received_bytes: int = 0  # of file data, plaintext
+    files: list[StoredFile] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+
+class UploadReceiver:
+    def __init__(self, service: UploadService, settings: Settings) -> None:
+        self._service = service
+        self._settings = settings
+        self._limits = settings.upload_limits
+
+    async def receive(
+        self,
+        *,
+        content_type: str | None,
+        content_length: str | None,
+        token: str | None,
+        body: AsyncIterator[bytes],
+    ) -> UploadRecord:
+        """Store the upload and return its record (`pending`), or raise UploadRefused.
+
+        `token` comes from the Authorization header or the query; when it is None, a `token`
+        form field sent before the first file is accepted instead."""
+        try:
+            boundary = boundary_of(content_type)
+        except MalformedForm:
+            raise errors.not_multipart() from None
+        declared = _content_length(content_length)
+        if declared is not None and declared > self._limits.max_request_bytes:
+            raise errors.request_too_large(self._limits)
+        state = _State(conversation_id=None)
+        if token is not None:
+            await self._authorize(state, token, declared)
+        try:
+            return await self._receive(state, StreamingForm(boundary), body)
+        except BaseException:
+            await self._discard(state)
+            raise
+
+    async def _authorize(self, state: _State, token: str, declared: int | None) -> None:
+        state.conversation_id = errors.authorize(self._settings.secret_key, token)
+        state.stored_before = await _db(self._service.stored_bytes, state.conversation_id)
+        # Refuse before reading only what is over the limit for sure: the declared length
+        # includes the multipart framing (part headers are a few hundred bytes per file).
+        files_at_least = (declared or 0) - FRAMING_ALLOWANCE - (declared or 0) // 50
+        if state.stored_before + files_at_least > self._limits.max_conversation_bytes:
+            raise errors.conversation_quota(self._limits)
+
+    async def _receive(
+        self, state: _State, form: StreamingForm, body: AsyncIterator[bytes]
+    ) -> UploadRecord:
+        body_bytes = 0
+        try:
+            async for chunk in body:
+                body_bytes += len(chunk)
+                if body_bytes > self._limits.max_request_bytes:
+                    raise errors.request_too_large(self._limits)
+                for event in form.feed(chunk):
+                    if isinstance(event, FileData):
+                        self._write(state, event.data)
+                    else:
+                        await self._handle(state, event)
+            form.finish()
+        except MalformedForm:
+            raise errors.malformed() from None
+        if state.upload is None or not state.files:
+            raise errors.no_files()
+        return await self._complete(state, state.upload)
+
+    async def _handle(self, state: _State, event: Field | FileStart | FileEnd) -> None:
+        if isinstance(event, Field):
+            if event.name == TOKEN_FIELD and state.conversation_id is None:
+                await self._authorize(state, event.value, None)
+            elif event.name == PATH_FIELD:
+                if len(state.paths) >= self._limits.max_files_per_study:
+                    raise errors.too_many_files(self._limits)
+                state.paths.append(event.value)
+        elif isinstance(event, FileStart):
+            await self._start_file(state, event.filename)
+        elif state.current is not None:
+            self._end_file(state, state.current)
+
+    async def _start_file(self, state: _State, filename: str) -> None:
+        if state.conversation_id is None:
+            raise errors.unauthorized()
+        if len(state.files) >= self._limits.max_files_per_study:
+            raise errors.too_many_files(self._limits)
+        if state.upload is None:
+            state.upload = await _db(self._service.begin, state.conversation_id)
+        position = len(state.files) + 1
+        path = state.upload.directory / member_name(position)
+        writer = EncryptedWriter(path, self._settings.storage_key)
+        state.current = _Incoming(filename, path, writer, position)
+
+    def _write(self, state: _State, data: memoryview) -> None:
+        if state.current is None:
+            return
+        state.received_bytes += len(data)
+        if state.stored_before + state.received_bytes > self._limits.max_conversation_bytes:
+            raise errors.conversation_quota(self._limits)
+        state.current.writer.write(data)
+
+    def _end_file(self, state: _State, incoming: _Incoming) -> None:
+        written = incoming.writer.close()
+        state.current = None
+        if not incoming.name and written.size == 0:
+            # An empty file input: browsers send one nameless, empty part. Not a file.
+            incoming.path.unlink(missing_ok=True)
+            return
+        state.files.append(
+            StoredFile(
+                position=incoming.position,
+                relative_path="",  # named in _complete, once every `path` field has arrived
+                stored_name=member_name(incoming.position),
+                size_bytes=written.size,
+                sha256=written.sha256,
+            )
+        )
+        state.names.append(incoming.name)
+
+    async def _complete(self, state: _State, upload: NewUpload) -> UploadRecord:
+        named = []
+        for index, file in enumerate(state.files):
+            given = state.paths[index] if index < len(state.paths) else state.names[index]
+            path = clean_relative_path(given, file.position)
+            named.append(
+                StoredFile(file.position, path, file.stored_name, file.size_bytes, file.sha256)
+            )
+        kind = summary_kind([file.relative_path for file in named])
+        try:
+            return await _db(self._service.complete, upload.id, named, kind)
+        except ConversationQuotaExceeded:
+            raise errors.conversation_quota(self._limits) from None
+        except UploadGone:
+            raise errors.erased_meanwhile() from None
+
+    async def _discard(self, state: _State) -> None:
+        if state.current is not None:
+            state.current.writer.abort()
+            state.current = None
+        if state.upload is None:
+            return
+        public_id, upload_id = state.upload.public_id, state.upload.id
+        state.upload = None
+        try:
+            # Shielded: the request task may itself be the thing being cancelled.
+            await asyncio.shield(asyncio.to_thread(self._service.abandon, upload_id))
+        except (StorageUnavailable, OSError) as error:
+            # The row stays `receiving` (never counted); the startup sweep retries.
+            logger.warning("could not discard upload %s: %s", public_id, type(error).__name__)
+        logger.info("upload %s discarded", public_id)
+
+
+async def _db(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a (synchronous) service call off the event loop; StorageUnavailable becomes a 503."""
+    try:
+        return await asyncio.to_thread(function, *args, **kwargs)
+    except StorageUnavailable:
+        raise errors.unavailable() from None
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        length = int(value)
+    except ValueError:
+        raise errors.malformed() from None
+    if length < 0:
+        raise errors.malformed()
+    return length

@@ -1,0 +1,186 @@
+"""Upload routes: `POST /api/uploads`, `GET /api/uploads[/{id}]` and the `/upload` page.
+
+Thin: the receiving, storage and inspection live in bot.uploads. The router's lifespan runs the
+inspection worker, so including the router is all an app needs.
+
+Tokens: `Authorization: Bearer <token>`, or `?token=` (the plain upload page, and links sent in
+chats), or a `token` form field before the first file. Both scopes ("conversation" and "upload")
+may upload; a token only ever sees its own conversation's uploads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from starlette.requests import ClientDisconnect
+
+from bot.cases.records import StorageUnavailable
+from bot.config import Settings
+from bot.db import database_url, make_engine, session_factory
+from bot.uploads import errors
+from bot.uploads.errors import UploadRefused
+from bot.uploads.receiver import UploadReceiver
+from bot.uploads.records import UploadDetails, UploadRecord
+from bot.uploads.service import UploadService
+from bot.uploads.worker import Inspect, InspectionWorker, OnChecked
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PATHS_SHOWN = 100  # a CD can hold thousands of files: the status shows the first ones
+NO_STORE = {"Cache-Control": "no-store"}
+# The upload page's URL carries the token: keep it out of Referer headers and caches.
+PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+
+class UploadsApi:
+    def __init__(
+        self,
+        settings: Settings,
+        service: UploadService | None = None,
+        *,
+        inspect: Inspect | None = None,
+        on_checked: OnChecked | None = None,
+    ) -> None:
+        if service is None:
+            # The configured database with this app's settings; this opens no connection yet.
+            service = UploadService(session_factory(make_engine(database_url())), settings)
+        self.settings = settings
+        self.service = service
+        self.receiver = UploadReceiver(service, settings)
+        self.worker = InspectionWorker(
+            service, settings.storage_key, inspect=inspect, on_checked=on_checked
+        )
+        self.router = APIRouter(lifespan=self._lifespan)
+        self.router.add_api_route(
+            "/api/uploads", self.create_upload, methods=["POST"], status_code=201
+        )
+        self.router.add_api_route("/api/uploads", self.list_uploads, methods=["GET"])
+        self.router.add_api_route("/api/uploads/{public_id}", self.upload_status, methods=["GET"])
+        self.router.add_api_route(
+            "/upload", self.page, methods=["GET"], response_class=HTMLResponse,
+            include_in_schema=False,
+        )  # fmt: skip
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.worker.start()
+        try:
+            yield
+        finally:
+            await self.worker.stop()
+
+    async def create_upload(self, request: Request) -> JSONResponse:
+        try:
+            record = await self.receiver.receive(
+                content_type=request.headers.get("content-type"),
+                content_length=request.headers.get("content-length"),
+                token=_token(request),
+                body=request.stream(),
+            )
+        except UploadRefused as refused:
+            return _refusal(refused)
+        except ClientDisconnect:
+            return _refusal(errors.interrupted())  # nobody reads it; the files are gone
+        self.worker.submit(record.public_id)
+        return JSONResponse({"uploads": [_summary(record)]}, status_code=201, headers=NO_STORE)
+
+    async def list_uploads(self, request: Request) -> JSONResponse:
+        try:
+            conversation_id = errors.authorize(self.settings.secret_key, _token(request))
+            records = await asyncio.to_thread(self.service.for_conversation, conversation_id)
+        except UploadRefused as refused:
+            return _refusal(refused)
+        except StorageUnavailable:
+            return _refusal(errors.unavailable())
+        return JSONResponse({"uploads": [_summary(r) for r in records]}, headers=NO_STORE)
+
+    async def upload_status(self, public_id: str, request: Request) -> JSONResponse:
+        try:
+            conversation_id = errors.authorize(self.settings.secret_key, _token(request))
+            details = await asyncio.to_thread(self.service.get, conversation_id, public_id)
+        except UploadRefused as refused:
+            return _refusal(refused)
+        except StorageUnavailable:
+            return _refusal(errors.unavailable())
+        if details is None:  # unknown or another conversation's: the same answer
+            return _refusal(errors.not_found())
+        return JSONResponse(_details(details), headers=NO_STORE)
+
+    async def page(self, request: Request) -> HTMLResponse:
+        token = request.query_params.get("token", "")
+        try:
+            errors.authorize(self.settings.secret_key, token)
+            valid = True
+        except UploadRefused:
+            valid = False
+        limits = self.settings.upload_limits
+        response = TEMPLATES.TemplateResponse(
+            request,
+            "upload.html",
+            {
+                "token": token if valid else "",
+                "valid": valid,
+                "max_request_bytes": limits.max_request_bytes,
+                "max_request_text": errors.human_bytes(limits.max_request_bytes),
+                "max_files": limits.max_files_per_study,
+                "max_files_text": f"{limits.max_files_per_study:,}",
+            },
+            status_code=200 if valid else 401,
+            headers=PAGE_HEADERS,
+        )
+        return response
+
+
+def uploads_router(
+    settings: Settings,
+    service: UploadService | None = None,
+    *,
+    inspect: Inspect | None = None,
+    on_checked: OnChecked | None = None,
+) -> APIRouter:
+    return UploadsApi(settings, service, inspect=inspect, on_checked=on_checked).router
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else ""
+    return request.query_params.get("token")
+
+
+def _refusal(refused: UploadRefused) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if refused.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)
+
+
+def _summary(record: UploadRecord) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "id": record.public_id,
+        "files": record.file_count,
+        "bytes": record.size_bytes,
+        "status": record.status,
+    }
+    if record.verdict is not None:
+        summary["ok"] = record.verdict.get("ok")
+        summary["message"] = record.verdict.get("message")
+    return summary
+
+
+def _details(details: UploadDetails) -> dict[str, Any]:
+    record = details.record
+    return {
+        **_summary(record),
+        "created_at": record.created_at.isoformat(),
+        "checked_at": record.checked_at.isoformat() if record.checked_at else None,
+        # The patient's own names for their files, shown back only to them.
+        "paths": [file.relative_path for file in details.files[:PATHS_SHOWN]],
+    }
