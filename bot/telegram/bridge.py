@@ -11,38 +11,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mimetypes
-import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, BinaryIO, cast
+from typing import Any
 
-from telegram import Bot, CallbackQuery, Chat, Document, Message, Update, User
+from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram import texts
+from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
+from bot.telegram.files import DocumentIntake
 from bot.telegram.ids import conversation_id
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable, ShuttingDown
 from bot.telegram.render import Outgoing, render_messages, to_html, to_plain
 from bot.telegram.sender import CALLBACK_PREFIX, Sender, chosen_keyboard, send_quietly
 from bot.telegram.state import BridgeState
-from bot.telegram.uploads import (
-    LINK_TTL_HOURS,
-    MAX_DOWNLOAD_BYTES,
-    FilePart,
-    UploadClient,
-    UploadRejected,
-    UploadUnavailable,
-    upload_link,
-)
+from bot.telegram.uploads import UploadClient
 
 logger = logging.getLogger(__name__)
-
-# Keep small files in memory, spill bigger ones to an unnamed temporary file.
-SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def said(text: str, buttons: tuple[Any, ...] = ()) -> list[Outgoing]:
@@ -82,9 +71,8 @@ class Bridge:
     ) -> None:
         self._state = state
         self._rasa = rasa
-        self._uploads = uploads
-        self._public_url = public_url
-        self._secret_key = secret_key
+        self._files = DocumentIntake(uploads, public_url, secret_key)
+        self._albums = Albums()
         self._notice_after = notice_after_seconds
         self._locks = ChatLocks()
 
@@ -94,6 +82,11 @@ class Bridge:
             return
         if update.callback_query:
             await self._answer_button(update.callback_query)
+        message = update.message
+        if message and message.document and message.media_group_id:
+            # Registered on arrival, so the album's first file can wait for the others.
+            key = f"{chat.id}:{message.media_group_id}"
+            self._albums.add(key, update.update_id, message.document)
         async with self._locks.hold(chat.id):
             if not self._state.claim_update(context.bot.id, update.update_id):
                 logger.info("update %d for chat %s seen before; skipped", update.update_id, chat.id)
@@ -104,12 +97,14 @@ class Bridge:
             elif update.callback_query:
                 await self._on_button(sender, chat, update.callback_query)
             elif update.message:
-                await self._on_message(context.bot, sender, chat, update.message)
+                await self._on_message(context.bot, sender, chat, update.message, update.update_id)
 
-    async def _on_message(self, bot: Bot, sender: Sender, chat: Chat, message: Message) -> None:
+    async def _on_message(
+        self, bot: Bot, sender: Sender, chat: Chat, message: Message, update_id: int
+    ) -> None:
         user = message.from_user
         if message.document:
-            await self._on_document(bot, sender, chat, user, message.document)
+            await self._on_document(bot, sender, chat, message, update_id)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
             await sender.send(chat.id, said(texts.PHOTO, texts.PHOTO_BUTTONS))
@@ -160,48 +155,21 @@ class Bridge:
     # -- files ---------------------------------------------------------------------------------
 
     async def _on_document(
-        self, bot: Bot, sender: Sender, chat: Chat, user: User | None, document: Document
+        self, bot: Bot, sender: Sender, chat: Chat, message: Message, update_id: int
     ) -> None:
-        size = document.file_size or 0
-        if size > MAX_DOWNLOAD_BYTES:
-            await self._send_upload_link(sender, chat.id, size)
-            return
-        try:
-            file = await bot.get_file(document.file_id)
-        except BadRequest as error:
-            if "too big" not in str(error).lower():
-                raise
-            await self._send_upload_link(sender, chat.id, size)
-            return
-        await self._chat_action(bot, chat.id, ChatAction.UPLOAD_DOCUMENT)
-        mime = document.mime_type or "application/octet-stream"
-        name = document.file_name or f"telegram-file{mimetypes.guess_extension(mime) or ''}"
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            buffer = cast(BinaryIO, spool)
-            await file.download_to_memory(out=buffer)
-            try:
-                ids = await self._uploads.upload(
-                    conversation_id(chat.id), [FilePart(name, buffer, mime)]
-                )
-            except UploadRejected as error:
-                logger.info("chat %s: upload refused (HTTP %d)", chat.id, error.status)
-                await sender.send(chat.id, said(error.message))
-                return
-            except UploadUnavailable:
-                await sender.send(chat.id, said(texts.UPLOAD_FAILED))
-                return
-        logger.info("chat %s: %d byte(s) stored as %s", chat.id, size, ",".join(ids))
-        await self.converse(sender, chat.id, user, "/upload_files", {"upload_ids": ids})
-
-    async def _send_upload_link(self, sender: Sender, chat_id: int, size: int) -> None:
-        link = upload_link(self._public_url, self._secret_key, conversation_id(chat_id))
-        logger.info("chat %s: file of %d byte(s) too big for Telegram; link sent", chat_id, size)
-        await sender.send(chat_id, said(texts.too_big(f"[{link}]({link})", LINK_TTL_HOURS)))
-
-    @staticmethod
-    async def _chat_action(bot: Bot, chat_id: int, action: str) -> None:
+        documents = [message.document] if message.document else []
+        if message.media_group_id:
+            documents = await self._albums.take(f"{chat.id}:{message.media_group_id}", update_id)
+            if not documents:
+                return  # uploaded together with an earlier file of the same album
         with contextlib.suppress(TelegramError):  # cosmetic
-            await bot.send_chat_action(chat_id, action)
+            await bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
+        intake = await self._files.receive(bot, chat.id, documents)
+        for note in intake.notes:
+            await sender.send(chat.id, said(note))
+        if intake.upload_ids:
+            metadata = {"upload_ids": intake.upload_ids}
+            await self.converse(sender, chat.id, message.from_user, "/upload_files", metadata)
 
     # -- Rasa ----------------------------------------------------------------------------------
 

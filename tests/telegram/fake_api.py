@@ -117,6 +117,7 @@ class FakeTelegram:
         content: bytes | None = None,
         size: int | None = None,
         mime_type: str = "application/dicom",
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
         file_id = f"doc{next(self._update_ids)}"
         self.files[file_id] = content if content is not None else int(size or 0)
@@ -127,6 +128,8 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": len(content) if content is not None else size,
         }
+        if media_group_id:
+            return self.user_message(chat_id, document=document, media_group_id=media_group_id)
         return self.user_message(chat_id, document=document)
 
     def photo(self, chat_id: int) -> dict[str, Any]:

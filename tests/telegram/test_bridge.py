@@ -264,3 +264,24 @@ _STICKER = {
     "is_animated": False,
     "is_video": False,
 }
+
+
+async def test_files_sent_together_become_one_upload(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    files = [(f"IM{i:04d}.dcm", bytes([i]) * 1000) for i in range(3)]
+    album = [telegram.document(CHAT, n, c, media_group_id="album1") for n, c in files]
+    big = telegram.document(CHAT, "cd.iso", size=700 * 1024 * 1024, media_group_id="album1")
+    async with bridge(settings):
+        telegram.push(album[0], album[1])
+        telegram.push(album[1])  # a redelivery in the middle of the album
+        telegram.push(album[2], big)
+        await telegram.wait_for_sent(CHAT, 2)
+        telegram.push(telegram.text(CHAT, "done?"))
+        await telegram.wait_for_sent(CHAT, 3)
+    (upload,) = backend.uploads
+    assert upload.files == files
+    assert backend.messages() == ["/upload_files", "done?"]
+    assert backend.rasa_bodies[0]["metadata"]["upload_ids"] == ["up_1"]
+    link_note, verdict, _ = telegram.texts(CHAT)
+    assert "larger than 20 MB" in link_note and verdict == "you said: /upload_files"
