@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings
+from bot.web.console import router as console_router
 from bot.web.sessions_api import sessions_router
 from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router(settings))
     app.include_router(sessions_router(settings))
     app.include_router(uploads_router(settings))  # its lifespan runs the inspection worker
+    app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

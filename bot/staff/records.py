@@ -1,0 +1,72 @@
+"""Plain values of the staff layer (callers never hold ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in staff member behind one request."""
+
+    account: StaffAccount
+    session_id: str  # SHA-256 of the cookie token
+    csrf_token: str
+    ip: str
+
+    @property
+    def username(self) -> str:
+        return self.account.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.account.role is Role.ADMIN
+
+    @property
+    def session_ref(self) -> str:
+        """Short enough for the audit trail, long enough to tell sessions apart."""
+        return self.session_id[:12]
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"  # unknown user, wrong password or disabled: deliberately one outcome
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    token: str | None = None  # the new session's cookie value
+    principal: Principal | None = None
+
+
+class SessionEnd(StrEnum):
+    IDLE = "idle"
+    EXPIRED = "expired"  # the absolute limit
+    MISSING = "missing"  # no cookie, unknown, logged out, account disabled
+
+
+class AccountExists(ValueError):
+    pass
+
+
+class AccountNotFound(LookupError):
+    pass

@@ -1,0 +1,127 @@
+"""Conversation list, transcript, and staff review (status, tags, notes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from bot.cases.models import Case
+from bot.staff import audit
+from bot.staff.reviews import Reviews
+from bot.transcripts.listing import ConversationFilter, Flag, ReviewFilter, list_conversations
+from bot.transcripts.transcript import load_transcript
+from bot.web.console import forms
+from bot.web.console.security import PREFIX, ConsoleRoute, Services, Staff, StaffPost
+from bot.web.console.templates import render
+from bot.web.console.uploads import uploads_of
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
+
+
+def reviews(services: Services) -> Reviews:
+    return Reviews(services.sessions, services.settings.secret_key, services.clock)
+
+
+def conversation_url(conversation_id: str) -> str:
+    return f"{PREFIX}/conversations/{quote(conversation_id, safe='')}"
+
+
+@router.get("")
+@router.get("/")
+def index(principal: Staff) -> Response:
+    return RedirectResponse(f"{PREFIX}/conversations", status_code=303)
+
+
+@router.get("/conversations")
+def conversation_list(request: Request, principal: Staff, services: Services) -> Response:
+    q = request.query_params
+    query = ConversationFilter(
+        channel=forms.text(q.get("channel"), 64),
+        since=forms.day_start(q.get("since")),
+        until=forms.day_end(q.get("until")),
+        intent=forms.text(q.get("intent"), 100),
+        flag=forms.choice(Flag, q.get("flag")),
+        review=forms.choice(ReviewFilter, q.get("review")),
+        text=forms.text(q.get("q"), 200),
+        tag=forms.text(q.get("tag"), 40),
+    )
+    with services.sessions() as session:
+        page = list_conversations(session, query, forms.page_number(q.get("page")))
+    # Listing shows no message text, so it is not a view of any one transcript: not audited.
+    params = {k: v for k, v in q.items() if k != "page" and v}
+    return render(request, "conversations.html", principal, page=page, filters=q,
+                  flags=list(Flag), reviews=list(ReviewFilter), params=params,
+                  tags=reviews(services).all_tags())
+
+
+@router.get("/conversations/{conversation_id}")
+def transcript(
+    conversation_id: str, request: Request, principal: Staff, services: Services
+) -> Response:
+    with services.sessions() as session:
+        found = load_transcript(session, conversation_id)
+        uploads = uploads_of(session, conversation_id)
+        case_number = session.scalar(
+            select(Case.number).where(Case.conversation_id == conversation_id)
+        )
+    if found is None:
+        raise HTTPException(404, "No such conversation.")
+    state = reviews(services)
+    with services.sessions.begin() as session:
+        session.add(audit.by(principal, services.clock(), "conversation.viewed", "conversation",
+                             state.ref(conversation_id)))
+    return render(request, "transcript.html", principal, t=found, review=state.state(
+        conversation_id), uploads=uploads, case_number=case_number,
+        url=conversation_url(conversation_id), flash=request.query_params.get("done", "")[:80])
+
+
+def _back(conversation_id: str, done: str) -> Response:
+    return RedirectResponse(f"{conversation_url(conversation_id)}?done={quote(done)}",
+                            status_code=303)
+
+
+@router.post("/conversations/{conversation_id}/review")
+def set_review(
+    conversation_id: str, principal: StaffPost, services: Services,
+    status: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    value = status if status in ("reviewed", "follow_up") else None
+    reviews(services).set_status(principal, conversation_id, value)
+    return _back(conversation_id, "Review status saved.")
+
+
+@router.post("/conversations/{conversation_id}/tags")
+def add_tag(
+    conversation_id: str, principal: StaffPost, services: Services,
+    tag: Annotated[str, Form(max_length=60)],
+) -> Response:
+    try:
+        reviews(services).add_tag(principal, conversation_id, tag)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from error
+    return _back(conversation_id, "Tag added.")
+
+
+@router.post("/conversations/{conversation_id}/tags/remove")
+def remove_tag(
+    conversation_id: str, principal: StaffPost, services: Services,
+    tag: Annotated[str, Form(max_length=60)],
+) -> Response:
+    reviews(services).remove_tag(principal, conversation_id, tag)
+    return _back(conversation_id, "Tag removed.")
+
+
+@router.post("/conversations/{conversation_id}/notes")
+def add_note(
+    conversation_id: str, principal: StaffPost, services: Services,
+    body: Annotated[str, Form(max_length=5000)],
+) -> Response:
+    try:
+        reviews(services).add_note(principal, conversation_id, body)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from error
+    return _back(conversation_id, "Note added.")

@@ -1,0 +1,44 @@
+"""What the console's routes use, built once from the environment (tests override
+`console_services` through FastAPI's dependency_overrides)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases.service import CaseService, utc_now
+from bot.config import Settings
+from bot.db import database_url, make_engine, session_factory
+from bot.staff.auth import Authenticator
+
+
+@dataclass
+class ConsoleServices:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    auth: Authenticator
+    cases: CaseService
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime] = utc_now,
+    ) -> ConsoleServices:
+        return cls(settings, sessions, clock, Authenticator(sessions, clock),
+                   CaseService(sessions, clock))
+
+
+@lru_cache(maxsize=1)
+def _default() -> ConsoleServices:
+    return ConsoleServices.build(Settings.from_env(), session_factory(make_engine(database_url())))
+
+
+def console_services() -> ConsoleServices:
+    return _default()
