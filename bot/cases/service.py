@@ -10,9 +10,9 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from bot.cases.models import (
     ConsentRecord,
     Patient,
     StatusLookupAttempt,
+    Upload,
 )
 from bot.cases.numbers import is_valid_case_number, new_case_number, normalize_case_number
 from bot.cases.records import (
@@ -163,8 +164,22 @@ class CaseService:
             session.add(
                 _audit(now, BOT_ACTOR, "case.opened", "case", case.number, {"channel": channel})
             )
+            session.flush()
+            # Files the patient sent before opening the case belong to it.
+            _attach_checked_uploads(session, conversation_id, case.id)
         logger.info("opened case %s", case.number)
         return _summary(case, newly_opened=True)
+
+    def attach_uploads(self, conversation_id: str) -> int:
+        """Link the conversation's checked uploads that have no case yet to its case; returns
+        how many were linked (0 when the conversation has no case)."""
+        with _storage_errors("attach_uploads"), self._sessions.begin() as session:
+            case_id = session.scalar(
+                select(Case.id).where(Case.conversation_id == conversation_id)
+            )
+            if case_id is None:
+                return 0
+            return _attach_checked_uploads(session, conversation_id, case_id)
 
     # --- status questions from patients --------------------------------------------------
 
@@ -309,6 +324,20 @@ def _audit(
         source=source,
         details=details,
     )
+
+
+def _attach_checked_uploads(session: Session, conversation_id: str, case_id: int) -> int:
+    result = session.execute(
+        update(Upload)
+        .where(
+            Upload.conversation_id == conversation_id,
+            Upload.case_id.is_(None),
+            Upload.status == "checked",
+        )
+        .values(case_id=case_id)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _summary(case: Case, *, newly_opened: bool) -> CaseSummary:

@@ -1,0 +1,196 @@
+"""Uploads in the chat: how to send files, and the verdicts of the checks the web app ran.
+
+The web app inspects uploads in the background. This action waits a few seconds at most (Rasa
+holds the conversation's lock meanwhile), reports what finished and schedules a reminder to
+report the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import slot_text
+from bot.cases import StorageUnavailable
+from bot.cases.runtime import case_service
+from bot.config import Settings
+from bot.guidance.uploads import (
+    MAX_FOLLOW_UPS,
+    NOT_FOUND,
+    UploadState,
+    next_step_message,
+    report_uploads,
+    still_checking_message,
+    taking_long_message,
+)
+from bot.imaging import conversation_summary
+from bot.security.tokens import issue_token
+from bot.uploads.runtime import upload_service
+
+CHECKED_INTENT = "EXTERNAL_uploads_checked"
+WAIT_SECONDS = 4.0
+POLL_SECONDS = 0.25
+FOLLOW_UP_SECONDS = 5
+LINK_TTL_SECONDS = 24 * 3600
+OPEN_CASE_BUTTONS = [
+    {"title": "Open a case with these files", "payload": "/open_case"},
+    {"title": "Not now", "payload": "/deny"},
+]
+STORAGE_ERROR = (
+    "I couldn't look up your files just now. They are not lost: please ask me again in a moment."
+)
+
+
+def requested_upload_ids(tracker: Tracker) -> list[str]:
+    """Ids from the message's metadata (widget, Telegram bridge) or a reminder's entity."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    ids = metadata.get("upload_ids") if isinstance(metadata, dict) else None
+    if isinstance(ids, str):
+        ids = [ids]
+    found = [str(i) for i in ids or [] if isinstance(i, str | int)]
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "upload_ids" and entity.get("value"):
+            found += [part for part in str(entity["value"]).split(",") if part]
+    return list(dict.fromkeys(found))[:100]
+
+
+def how_to_upload(tracker: Tracker) -> str:
+    if tracker.get_latest_input_channel() == "socketio":
+        return (
+            "Use the paperclip button below the chat to send your files: the whole CD folder "
+            '("choose a folder"), a ZIP from the patient portal, single DICOM files and the PDF '
+            "of the written report all work. I'll check them and tell you in a few seconds "
+            "whether they are what a radiologist needs. Please don't send photos or screenshots "
+            "of the images: a second read needs the original DICOM files."
+        )
+    settings = Settings.from_env()
+    token = issue_token(settings.secret_key, tracker.sender_id, "upload", LINK_TTL_SECONDS)
+    return (
+        "Here is a private upload page for this conversation (the link works for 24 hours; "
+        f"please don't share it): {settings.public_url}/upload?token={token}\n\n"
+        "Send the whole CD folder, a ZIP from the patient portal, DICOM files and the PDF of "
+        "the written report there. I'll tell you here whether they are what a radiologist needs."
+    )
+
+
+class ActionHandleUploads(Action):
+    def name(self) -> str:
+        return "action_handle_uploads"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        ids = requested_upload_ids(tracker)
+        is_follow_up = tracker.latest_message.get("intent", {}).get("name") == CHECKED_INTENT
+        if not ids:
+            if not is_follow_up:
+                dispatcher.utter_message(text=how_to_upload(tracker))
+            return []
+        try:
+            states = await wait_for_checks(tracker.sender_id, ids)
+        except StorageUnavailable:
+            dispatcher.utter_message(text=STORAGE_ERROR)
+            return []
+        if not states:
+            if not is_follow_up:
+                dispatcher.utter_message(text=NOT_FOUND)
+            return []
+        already = set(tracker.get_slot("reported_upload_ids") or [])
+        report = report_uploads(states, already)
+        for message in report.messages:
+            dispatcher.utter_message(text=message)
+        events: list[EventType] = []
+        if report.newly_reported:
+            already |= set(report.newly_reported)
+            events.append(SlotSet("reported_upload_ids", sorted(already)))
+            events += await self.next_steps(dispatcher, tracker)
+        events += self.follow_up(dispatcher, tracker, report.still_running, is_follow_up)
+        return events
+
+    async def next_steps(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        """What is still missing across all of the conversation's uploads, and the case."""
+        records = await asyncio.to_thread(upload_service().for_conversation, tracker.sender_id)
+        verdicts = [r.verdict for r in records if r.verdict]
+        summary = conversation_summary(verdicts)
+        events: list[EventType] = []
+        exam_type = slot_text(tracker, "exam_type") or summary.exam_type
+        body_part = slot_text(tracker, "body_part") or summary.body_part
+        if summary.has_images and not slot_text(tracker, "exam_type") and summary.exam_type:
+            events.append(SlotSet("exam_type", summary.exam_type))
+        if summary.has_images and not slot_text(tracker, "body_part") and summary.body_part:
+            events.append(SlotSet("body_part", summary.body_part))
+        # One upload's own verdict already says what is missing; across several, say it again.
+        if len(verdicts) > 1 and summary.message:
+            dispatcher.utter_message(text=summary.message)
+        advice = next_step_message(
+            summary.has_images,
+            summary.has_report,
+            exam_type,
+            body_part,
+            slot_text(tracker, "age_group"),
+        )
+        if advice:
+            dispatcher.utter_message(text=advice)
+        if not summary.has_images and not summary.has_report:
+            return events
+        if slot_text(tracker, "case_number"):
+            attached = await asyncio.to_thread(
+                case_service().attach_uploads, tracker.sender_id
+            )
+            if attached:
+                dispatcher.utter_message(
+                    text=f"I added these files to your case {slot_text(tracker, 'case_number')}."
+                )
+        else:
+            dispatcher.utter_message(
+                text="When you're ready, I can open a second-opinion case with these files.",
+                buttons=OPEN_CASE_BUTTONS,
+            )
+        return events
+
+    def follow_up(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        running: tuple[str, ...],
+        is_follow_up: bool,
+    ) -> list[EventType]:
+        if not running:
+            return [SlotSet("upload_follow_ups", 0)]
+        count = int(tracker.get_slot("upload_follow_ups") or 0) if is_follow_up else 0
+        if count >= MAX_FOLLOW_UPS:
+            dispatcher.utter_message(text=taking_long_message())
+            return [SlotSet("upload_follow_ups", 0)]
+        if not is_follow_up:
+            dispatcher.utter_message(text=still_checking_message(len(running)))
+        return [
+            SlotSet("upload_follow_ups", count + 1),
+            ReminderScheduled(
+                CHECKED_INTENT,
+                trigger_date_time=datetime.now(UTC) + timedelta(seconds=FOLLOW_UP_SECONDS),
+                entities=[{"entity": "upload_ids", "value": ",".join(running)}],
+                name=f"uploads-{running[0]}",
+                kill_on_user_message=False,
+            ),
+        ]
+
+
+async def wait_for_checks(conversation_id: str, ids: list[str]) -> list[UploadState]:
+    """The uploads' states, waiting up to WAIT_SECONDS for running checks to finish."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        records = await asyncio.to_thread(upload_service().statuses, conversation_id, ids)
+        states = [UploadState(r.public_id, r.status, r.verdict) for r in records]
+        if all(s.status not in ("receiving", "pending", "checking") for s in states):
+            return states
+        if time.monotonic() >= deadline:
+            return states
+        await asyncio.sleep(POLL_SECONDS)
