@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, Text, cast, inspect
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    inspect,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 # A private MetaData: the table must never reach our migrations or test fixtures.
@@ -17,7 +30,14 @@ EVENTS = Table(
     Column("action_name", String(255)),
     Column("data", Text),
 )
-DATA = cast(EVENTS.c.data, JSON)
+
+
+def event_json(dialect: str) -> ColumnElement[object]:
+    """`data` as JSON for path lookups. Rasa stores it as TEXT: PostgreSQL needs a cast;
+    SQLite's JSON functions read text as it is (and CAST AS JSON would turn it into 0)."""
+    if dialect == "postgresql":
+        return cast(EVENTS.c.data, JSON)
+    return type_coerce(EVENTS.c.data, JSON)
 
 FALLBACK_ACTION = "action_fallback"
 FALLBACK_INTENT = "nlu_fallback"

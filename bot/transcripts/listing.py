@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from bot.cases.models import Case
 from bot.staff.models import ConversationReview, ConversationTag
 from bot.transcripts.events import (
-    DATA,
     EMERGENCY_ACTION,
     EVENTS,
     FALLBACK_ACTION,
@@ -35,6 +34,7 @@ from bot.transcripts.events import (
     HANDOFF_SLOT,
     LOW_CONFIDENCE,
     RED_FLAG_INTENT,
+    event_json,
     has_events_table,
 )
 
@@ -94,14 +94,15 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def aggregated() -> Select[tuple[object, ...]]:
+def aggregated(dialect: str) -> Select[tuple[object, ...]]:
     """Per conversation: times, message count, flag counts and channel."""
+    data = event_json(dialect)
     is_user = EVENTS.c.type_name == "user"
-    confidence = DATA[("parse_data", "intent", "confidence")].as_float()
+    confidence = data[("parse_data", "intent", "confidence")].as_float()
     handoff_set = and_(
         EVENTS.c.type_name == "slot",
-        DATA["name"].as_string() == HANDOFF_SLOT,
-        DATA["value"].as_boolean() == literal(True),
+        data["name"].as_string() == HANDOFF_SLOT,
+        data["value"].as_boolean() == literal(True),
     )
     return select(
         EVENTS.c.sender_id.label("conversation_id"),
@@ -118,7 +119,7 @@ def aggregated() -> Select[tuple[object, ...]]:
             or_(EVENTS.c.intent_name == RED_FLAG_INTENT, EVENTS.c.action_name == EMERGENCY_ACTION)
         ).label("red_flags"),
         _count_if(handoff_set).label("handoffs"),
-        func.max(case((is_user, DATA["input_channel"].as_string()))).label("channel"),
+        func.max(case((is_user, data["input_channel"].as_string()))).label("channel"),
     ).group_by(EVENTS.c.sender_id)
 
 
@@ -132,7 +133,7 @@ def list_conversations(
 ) -> ConversationPage:
     if not has_events_table(session):
         return ConversationPage([], 0, 1, 1)
-    agg = aggregated().subquery("agg")
+    agg = aggregated(session.get_bind().dialect.name).subquery("agg")
     stmt = (
         select(agg, Case.number, ConversationReview.status)
         .outerjoin(Case, Case.conversation_id == agg.c.conversation_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.cases.models import AuditEntry
 from bot.config import Settings
 from bot.db import make_engine, migrate, session_factory
 from bot.staff.accounts import Accounts
-from bot.staff.records import Role
+from bot.staff.records import Principal, Role, StaffAccount
 from bot.web.app import create_app
 from bot.web.console.services import ConsoleServices, console_services
 from tests.cases.conftest import FakeClock, clock  # noqa: F401 (fixture)
@@ -137,3 +138,9 @@ def audit_actions(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
             select(AuditEntry.actor, AuditEntry.action).order_by(AuditEntry.id)
         ).all()
     return [(r.actor, r.action) for r in rows]
+
+
+@pytest.fixture
+def agent_principal() -> Principal:
+    account = StaffAccount(7, "alex", "Alex", Role.AGENT, True, datetime(2026, 1, 1, tzinfo=UTC))
+    return Principal(account, "f" * 64, "csrf", "10.0.0.9")

@@ -1,0 +1,75 @@
+"""The conversation pages over HTTP: list with filters, transcript, review, tags, notes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.console.conftest import csrf_of
+from tests.console.rasa_events import Chat, sample_chats, store
+
+
+def test_list_shows_flags_and_filters(agent: TestClient, engine: Engine) -> None:
+    store(engine, *sample_chats())
+    page = agent.get("/console/conversations").text
+    for conversation in ("conv-plain", "conv-confused", "conv-urgent"):
+        assert f'href="/console/conversations/{conversation}"' in page
+    assert "red flag" in page and "handoff" in page and "low confidence" in page
+    assert "chest pain" not in page  # the list shows no message text
+    filtered = agent.get("/console/conversations", params={"flag": "red_flag"}).text
+    assert "conv-urgent" in filtered and "conv-plain" not in filtered
+    searched = agent.get("/console/conversations", params={"q": "knee thing"}).text
+    assert "conv-confused" in searched and "conv-urgent" not in searched
+    # Nonsense filter values are ignored rather than failing.
+    odd = agent.get("/console/conversations",
+                    params={"flag": "nope", "since": "yesterday", "page": "-3"})
+    assert odd.status_code == 200 and "conv-plain" in odd.text
+
+
+def test_paging_links_keep_the_filters(agent: TestClient, engine: Engine) -> None:
+    store(engine, *[Chat(f"bulk-{n:02d}", start=1_700_000_000 + n).user("hi", "greet")
+                    for n in range(30)])
+    first = agent.get("/console/conversations", params={"intent": "greet"}).text
+    assert "Page 1 of 2" in first and "intent=greet&amp;page=2" in first
+    second = agent.get("/console/conversations", params={"intent": "greet", "page": "2"}).text
+    assert "bulk-00" in second and "bulk-29" not in second
+
+
+def test_transcript_page(agent: TestClient, engine: Engine) -> None:
+    store(engine, *sample_chats(),
+          Chat("conv-xss", start=1_772_600_000).user("<script>alert(1)</script>", "greet"))
+    page = agent.get("/console/conversations/conv-plain").text
+    assert "What would you like help with?" in page
+    assert 'title="/ask_insurance">Insurance and cost</span>' in page  # buttons with payloads
+    assert "intent <code>greet</code>" in page and "0.97" in page
+    confused = agent.get("/console/conversations/conv-confused").text
+    assert 'class="low">0.31' in confused
+    assert "<dt>handoff_requested</dt><dd>True</dd>" in confused
+    escaped = agent.get("/console/conversations/conv-xss").text
+    assert "<script>alert" not in escaped and "&lt;script&gt;alert(1)" in escaped
+    assert agent.get("/console/conversations/nobody").status_code == 404
+
+
+def test_review_tags_and_notes(agent: TestClient, engine: Engine) -> None:
+    store(engine, *sample_chats())
+    url = "/console/conversations/conv-urgent"
+    token = csrf_of(agent, url)
+    done = agent.post(f"{url}/review", data={"csrf_token": token, "status": "reviewed"})
+    assert done.status_code == 303 and done.headers["location"].startswith(url)
+    agent.post(f"{url}/tags", data={"csrf_token": token, "tag": "Emergency"})
+    agent.post(f"{url}/notes", data={"csrf_token": token, "body": "Called 911 advice given."})
+    page = agent.get(url).text
+    assert 'id="review-status">reviewed' in page and "by alex" in page
+    assert '<span class="flag">emergency</span>' in page
+    assert "Called 911 advice given." in page
+    listed = agent.get("/console/conversations", params={"review": "reviewed"}).text
+    assert "conv-urgent" in listed and "conv-plain" not in listed
+    assert "conv-urgent" in agent.get("/console/conversations", params={"tag": "emergency"}).text
+    agent.post(f"{url}/tags/remove", data={"csrf_token": token, "tag": "emergency"})
+    assert '<span class="flag">emergency</span>' not in agent.get(url).text
+    bad = agent.post(f"{url}/tags", data={"csrf_token": token, "tag": "<b>"})
+    assert bad.status_code == 400
+    empty = agent.post(f"{url}/notes", data={"csrf_token": token, "body": "   "})
+    assert empty.status_code == 400
+    agent.post(f"{url}/review", data={"csrf_token": token, "status": ""})
+    assert 'id="review-status">unreviewed' in agent.get(url).text
