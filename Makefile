@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval clean
+.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval fuzz clean
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -78,6 +78,10 @@ crossval: $(RASA_VENV)/.installed
 	  --out "$$VAR_DIR/crossval" --no-plot >"$$VAR_DIR/logs/crossval.log" 2>&1
 	@$(PY) -c "import json; r=json.load(open('var/crossval/intent_report.json')); \
 	  print('intent macro-F1: %.4f' % r['macro avg']['f1-score'])"
+
+# Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest tests/imaging/test_fuzz.py -q
 
 clean:
 	rm -rf var results models

@@ -34,6 +34,17 @@ NATIVE_SYNTAXES = frozenset({IMPLICIT_LITTLE, EXPLICIT_LITTLE, EXPLICIT_BIG, DEF
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 STRUCTURED_REPORT_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
+_STORAGE = "1.2.840.10008.5.1.4.1.1."
+# Image storage SOP classes: one of these without pixel data is a copy cut short.
+IMAGE_STORAGE = frozenset(
+    _STORAGE + suffix
+    for suffix in (
+        "1", "1.1", "1.1.1", "1.2", "1.2.1", "1.3", "1.3.1", "2", "2.1", "2.2", "3.1", "4",
+        "4.1", "4.2", "4.3", "4.4", "4.5", "6.1", "6.2", "7", "7.1", "7.2", "7.3", "7.4", "12.1",
+        "12.1.1", "12.2", "12.2.1", "12.3", "13.1.3", "13.1.4", "13.1.5", "20", "128", "128.1",
+        "130", "481.1",
+    )
+)
 
 # Tags, as plain ints for speed.
 _SPECIFIC_CHARSET = 0x00080005
@@ -202,7 +213,8 @@ def _instance(
         # The data set was inflated into memory: the stream's offsets no longer match it.
         pixels = PixelState.UNCHECKED if rows else PixelState.ABSENT
     else:
-        pixels = _pixel_state(ds, stream, size, implicit, little, rows)
+        expects_pixels = bool(rows) or sop_class in IMAGE_STORAGE
+        pixels = _pixel_state(ds, stream, size, implicit, little, expects_pixels)
     return Instance(
         study_uid=_ui(ds, _STUDY_UID),
         series_uid=_ui(ds, _SERIES_UID),
@@ -223,7 +235,7 @@ def _instance(
 
 
 def _pixel_state(
-    ds: Dataset, stream: _Nameless, size: int, implicit: bool, little: bool, rows: int | None
+    ds: Dataset, stream: _Nameless, size: int, implicit: bool, little: bool, expects_pixels: bool
 ) -> PixelState:
     """Compare the pixel data actually present with what Rows x Columns x ... promise.
 
@@ -234,10 +246,10 @@ def _pixel_state(
     header = stream.read(12)
     if len(header) < 8:
         # No pixel data. An image header without it is a copy cut short before the pixels.
-        return PixelState.TRUNCATED if rows else PixelState.ABSENT
+        return PixelState.TRUNCATED if expects_pixels else PixelState.ABSENT
     group, element = struct.unpack(endian + "HH", header[:4])
     if (group << 16 | element) not in _PIXEL_TAGS:
-        return PixelState.TRUNCATED if rows else PixelState.ABSENT
+        return PixelState.TRUNCATED if expects_pixels else PixelState.ABSENT
     if implicit:
         (length,) = struct.unpack(endian + "L", header[4:8])
         value_start = start + 8
@@ -252,6 +264,7 @@ def _pixel_state(
     frames = max(1, _integer(_raw(ds, _FRAMES)) or 1)
     if length == 0xFFFFFFFF:
         return _fragments_state(stream, value_start, size, frames, endian)
+    rows = _us(ds, _ROWS, little)
     columns = _us(ds, _COLUMNS, little)
     bits = _us(ds, _BITS_ALLOCATED, little)
     samples = _us(ds, _SAMPLES_PER_PIXEL, little) or 1
@@ -409,12 +422,13 @@ def _hash(value: bytes, salt: bytes) -> bytes:
 
 
 def _identity(ds: Dataset, salt: bytes) -> Identity:
-    name = _raw(ds, _PATIENT_NAME).decode("latin-1").upper()
-    tokens = name.replace("^", " ").replace(",", " ").replace("=", " ").split()
-    normalized = " ".join(tokens)
+    # Bytes throughout: only ASCII letters change case, whatever the character set.
+    name = _raw(ds, _PATIENT_NAME).upper()
+    tokens = name.replace(b"^", b" ").replace(b",", b" ").replace(b"=", b" ").split()
+    anonymous = b" ".join(tokens).decode("latin-1") in _ANONYMOUS_NAMES
     name_tokens = (
-        frozenset() if normalized in _ANONYMOUS_NAMES
-        else frozenset(_hash(token.encode("latin-1"), salt) for token in tokens if len(token) > 1)
+        frozenset() if anonymous
+        else frozenset(_hash(token, salt) for token in tokens if len(token) > 1)
     )
     birth = _raw(ds, _BIRTH_DATE).strip(b" \x00")
     patient_id = _raw(ds, _PATIENT_ID).strip(b" \x00")

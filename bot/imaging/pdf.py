@@ -7,7 +7,9 @@ without decoding them.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -17,6 +19,10 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from bot.imaging.exam import exam_from_text
+
+# pypdf's warnings about malformed files quote the file's raw bytes, which can be a report's
+# text: patient data must not reach the logs, so pypdf is silenced (only this module uses it).
+logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
 
 _MAX_TEXT = 200_000  # characters kept for matching; a report is a few thousand
 _MIN_TEXT = 40  # below this a page set counts as "no text" (page numbers, a stray header)
@@ -86,11 +92,16 @@ _DATES = re.compile(
 )
 
 
-def inspect_pdf(stream: BinaryIO, max_pages: int) -> PdfFinding:
-    """Classify a PDF. Never raises: anything pypdf cannot read is DAMAGED."""
+def inspect_pdf(
+    stream: BinaryIO, max_pages: int, on_error: Callable[[BaseException], None] | None = None
+) -> PdfFinding:
+    """Classify a PDF. Never raises: anything pypdf cannot read is DAMAGED (and `on_error` hears
+    why, for tests)."""
     try:
         return _inspect(stream, max_pages)
-    except Exception:
+    except Exception as error:
+        if on_error is not None:
+            on_error(error)
         return PdfFinding(PdfKind.DAMAGED)
 
 

@@ -177,7 +177,7 @@ def test_png_screenshot(tmp_path: Path) -> None:
 
 
 def test_pictures_next_to_real_images_are_set_aside_quietly(tmp_path: Path) -> None:
-    paths = factory.ct_series(tmp_path, slices=3) + [factory.screenshot(tmp_path)]
+    paths = [*factory.ct_series(tmp_path, slices=3), factory.screenshot(tmp_path)]
     verdict = inspect_paths(paths, tmp_path)
     assert verdict.ok
     assert "the DICOM images are what counts" in verdict.message
@@ -199,7 +199,7 @@ def test_pdf_report_alone_asks_for_the_images(tmp_path: Path) -> None:
 
 
 def test_images_and_report_together(tmp_path: Path) -> None:
-    paths = factory.ct_series(tmp_path, slices=3) + [factory.report_pdf(tmp_path)]
+    paths = [*factory.ct_series(tmp_path, slices=3), factory.report_pdf(tmp_path)]
     verdict = inspect_paths(paths, tmp_path)
     assert verdict.ok
     assert verdict.missing == ()
