@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bot.cases.records import StorageUnavailable
 from bot.config import Settings
 from bot.storage import member_name
-from bot.storage.encrypted import EncryptedWriter
 from bot.uploads import errors
 from bot.uploads.multipart import (
     Field,
@@ -38,6 +37,7 @@ from bot.uploads.records import (
     UploadRecord,
 )
 from bot.uploads.service import UploadService
+from bot.uploads.writing import BackgroundWriter
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -51,8 +51,7 @@ PATH_FIELD = "path"  # a folder upload's relative path, one per file, in file or
 @dataclass
 class _Incoming:
     name: str  # the part's filename (maybe a relative path)
-    path: Path
-    writer: EncryptedWriter
+    writer: BackgroundWriter
     position: int
 
 
@@ -61,6 +60,7 @@ class _State:
     conversation_id: str | None
     stored_before: int = 0
     upload: NewUpload | None = None
+    executor: ThreadPoolExecutor | None = None  # the upload's writer thread
     current: _Incoming | None = None
     received_bytes: int = 0  # of file data, plaintext
     files: list[StoredFile] = field(default_factory=list)
@@ -98,9 +98,15 @@ class UploadReceiver:
             await self._authorize(state, token, declared)
         try:
             return await self._receive(state, StreamingForm(boundary), body)
-        except BaseException:
+        except BaseException as error:
             await self._discard(state)
+            if isinstance(error, OSError):  # e.g. a full disk: the type only, never the path
+                logger.error("upload storage error: %s", type(error).__name__)
+                raise errors.unavailable() from None
             raise
+        finally:
+            if state.executor is not None:
+                state.executor.shutdown(wait=False)
 
     async def _authorize(self, state: _State, token: str, declared: int | None) -> None:
         state.conversation_id = errors.authorize(self._settings.secret_key, token)
@@ -122,7 +128,7 @@ class UploadReceiver:
                     raise errors.request_too_large(self._limits)
                 for event in form.feed(chunk):
                     if isinstance(event, FileData):
-                        self._write(state, event.data)
+                        await self._write(state, event.data)
                     else:
                         await self._handle(state, event)
             form.finish()
@@ -143,7 +149,7 @@ class UploadReceiver:
         elif isinstance(event, FileStart):
             await self._start_file(state, event.filename)
         elif state.current is not None:
-            self._end_file(state, state.current)
+            await self._end_file(state, state.current)
 
     async def _start_file(self, state: _State, filename: str) -> None:
         if state.conversation_id is None:
@@ -152,25 +158,27 @@ class UploadReceiver:
             raise errors.too_many_files(self._limits)
         if state.upload is None:
             state.upload = await _db(self._service.begin, state.conversation_id)
+            state.executor = ThreadPoolExecutor(1, thread_name_prefix="upload-writer")
+        assert state.executor is not None
         position = len(state.files) + 1
         path = state.upload.directory / member_name(position)
-        writer = EncryptedWriter(path, self._settings.storage_key)
-        state.current = _Incoming(filename, path, writer, position)
+        writer = BackgroundWriter(state.executor, path, self._settings.storage_key)
+        state.current = _Incoming(filename, writer, position)
 
-    def _write(self, state: _State, data: memoryview) -> None:
+    async def _write(self, state: _State, data: memoryview) -> None:
         if state.current is None:
             return
         state.received_bytes += len(data)
         if state.stored_before + state.received_bytes > self._limits.max_conversation_bytes:
             raise errors.conversation_quota(self._limits)
-        state.current.writer.write(data)
+        await state.current.writer.write(data)
 
-    def _end_file(self, state: _State, incoming: _Incoming) -> None:
-        written = incoming.writer.close()
+    async def _end_file(self, state: _State, incoming: _Incoming) -> None:
+        written = await incoming.writer.close()
         state.current = None
         if not incoming.name and written.size == 0:
             # An empty file input: browsers send one nameless, empty part. Not a file.
-            incoming.path.unlink(missing_ok=True)
+            incoming.writer.path.unlink(missing_ok=True)
             return
         state.files.append(
             StoredFile(
@@ -201,7 +209,7 @@ class UploadReceiver:
 
     async def _discard(self, state: _State) -> None:
         if state.current is not None:
-            state.current.writer.abort()
+            await state.current.writer.abort()
             state.current = None
         if state.upload is None:
             return

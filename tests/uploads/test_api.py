@@ -305,3 +305,33 @@ def test_service_sessions_are_separate(
 ) -> None:
     # The fixtures share one database: rows written through the API are visible here.
     assert api.service._sessions is sqlite_sessions
+
+
+def test_a_full_disk_is_a_clear_503_and_leaves_nothing(
+    client: TestClient, api: UploadsApi, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage.encrypted import EncryptedWriter
+
+    def full(_self: object, _data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(EncryptedWriter, "write", full)
+    response = _post(client, [("a.dcm", b"x" * 3 * MB)], headers=bearer("conv-a"))
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert response.json()["error"] == "storage_unavailable"  # type: ignore[attr-defined]
+    assert upload_rows(api.service._sessions) == []
+    assert stored_entries(settings) == []
+
+
+def test_a_folder_of_many_small_files(client: TestClient, api: UploadsApi) -> None:
+    files = [(f"CD/DICOM/S1/IM{i:04d}", os.urandom(200)) for i in range(600)]
+    response = _post(client, files, headers=bearer("conv-a"))
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    [upload] = response.json()["uploads"]  # type: ignore[attr-defined]
+    assert (upload["files"], upload["bytes"]) == (600, 600 * 200)
+    details = api.service.get("conv-a", upload["id"])
+    assert details is not None
+    assert [f.relative_path for f in details.files] == [name for name, _ in files]
+    assert [f.sha256 for f in details.files] == [hashlib.sha256(d).hexdigest() for _, d in files]
+    status = client.get(f"/api/uploads/{upload['id']}", headers=bearer("conv-a")).json()
+    assert len(status["paths"]) == 100  # the first ones only

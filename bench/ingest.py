@@ -1,0 +1,287 @@
+"""HTTP ingest benchmark: one 1 GiB multipart upload into the real web app, over loopback.
+
+    .venv/bin/python bench/ingest.py [--size-mb 1024]
+
+Starts the web app (uvicorn, a separate process, as `make run` does) on a free port with a
+throwaway VAR_DIR and SQLite database, streams the upload from a generator (the client never
+holds it in memory) and prints the throughput and the server's resident-memory growth, next to
+baselines measured in the same run on the same disk: a plain file write, the encrypting writer
+alone, and the same HTTP upload into an app that only drains the body.
+
+Goals (issue 4): >= 200 MB/s, <= 50 MB peak RSS growth. Printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.db import migrate  # noqa: E402
+from bot.security.tokens import issue_token  # noqa: E402
+from bot.storage.encrypted import EncryptedWriter  # noqa: E402
+
+MIB = 1024 * 1024
+MB = 1_000_000
+GOAL_MB_S = 200
+GOAL_RSS_MB = 50
+BOUNDARY = "benchboundary7MA4YWxkTrZu0gW"
+SECRET = "bench-secret-key-of-at-least-32-bytes!"
+PIECE = os.urandom(MIB)  # sent over and over: the client's cost stays negligible
+
+# An app that reads and drops the body: what HTTP + ASGI cost without our code.
+SINK_APP = """
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 201, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not found")
+
+
+class RssSampler(threading.Thread):
+    """The highest VmRSS seen while running (VmHWM covers the whole life of the process)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self._done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss_kib(self.pid))
+            time.sleep(0.01)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def part_head(name: str) -> bytes:
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+
+
+def body(size: int, files: int = 1) -> tuple[int, Iterator[bytes]]:
+    """`files` parts sharing `size` bytes, like a CD folder (or one big file)."""
+    sizes = [size // files + (1 if n < size % files else 0) for n in range(files)]
+    heads = [part_head(f"CD/DICOM/S0001/IM{n:06d}") for n in range(files)]
+    separator, tail = b"\r\n", f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    def pieces() -> Iterator[bytes]:
+        for number, (head, file_size) in enumerate(zip(heads, sizes, strict=True)):
+            yield (separator if number else b"") + head
+            remaining = file_size
+            while remaining:
+                piece = PIECE if remaining >= MIB else PIECE[:remaining]
+                remaining -= len(piece)
+                yield piece
+        yield tail
+
+    length = sum(map(len, heads)) + size + len(separator) * (files - 1) + len(tail)
+    return length, pieces()
+
+
+def upload(url: str, token: str, size: int, files: int = 1) -> tuple[float, httpx.Response]:
+    length, pieces = body(size, files)
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+        "Content-Length": str(length),
+    }
+    started = time.perf_counter()
+    response = httpx.post(f"{url}/api/uploads", content=pieces, headers=headers, timeout=600)
+    return time.perf_counter() - started, response
+
+
+def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def measure_app(env: dict[str, str], size: int, files: int = 1) -> dict[str, float]:
+    port = free_port()
+    process = start_server(["bot.web.app:app"], env, port)
+    url = f"http://127.0.0.1:{port}"
+    token = issue_token(SECRET, "bench-conversation", "upload", 3600)
+    try:
+        upload(url, token, 4 * MIB)  # warm up: imports, first connections, first files
+        time.sleep(0.5)
+        before = rss_kib(process.pid)
+        sampler = RssSampler(process.pid)
+        sampler.start()
+        seconds, response = upload(url, token, size, files)
+        peak = sampler.stop()
+        hwm = rss_kib(process.pid, "VmHWM")
+        if response.status_code != 201:
+            raise RuntimeError(f"upload refused: {response.status_code} {response.text}")
+        stored = sum(p.stat().st_size for p in Path(env["VAR_DIR"], "uploads").rglob("*.sre"))
+        return {
+            "seconds": seconds,
+            "rss_before_mb": before / 1024,
+            "rss_growth_mb": (peak - before) / 1024,
+            "hwm_growth_mb": (hwm - before) / 1024,
+            "stored_bytes": stored,
+        }
+    finally:
+        stop_server(process)
+
+
+def measure_sink(env: dict[str, str], size: int, folder: Path) -> float:
+    (folder / "sink_app.py").write_text(SINK_APP)
+    port = free_port()
+    process = start_server(["--app-dir", str(folder), "sink_app:app"], env, port)
+    try:
+        upload(f"http://127.0.0.1:{port}", "x", 4 * MIB)
+        seconds, response = upload(f"http://127.0.0.1:{port}", "x", size)
+        assert response.status_code == 201
+        return seconds
+    finally:
+        stop_server(process)
+
+
+def measure_plain_write(folder: Path, size: int) -> float:
+    path = folder / "plain.bin"
+    started = time.perf_counter()
+    with path.open("wb") as out:
+        for _ in range(size // MIB):
+            out.write(PIECE)
+    seconds = time.perf_counter() - started
+    path.unlink()
+    return seconds
+
+
+def measure_encrypted_write(folder: Path, size: int, key: bytes) -> float:
+    path = folder / "encrypted.sre"
+    piece = memoryview(PIECE)[: 64 * 1024]  # the size of the pieces uvicorn hands over
+    started = time.perf_counter()
+    writer = EncryptedWriter(path, key)
+    for _ in range(size // len(piece)):
+        writer.write(piece)
+    writer.close()
+    seconds = time.perf_counter() - started
+    path.unlink()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=1024, help="upload size in MiB")
+    parser.add_argument(
+        "--files", type=int, default=20_000, help="files in the second, CD-folder-like upload"
+    )
+    options = parser.parse_args()
+    size = options.size_mb * MIB
+    key = os.urandom(32)
+    work = Path(tempfile.mkdtemp(prefix="secondread-ingest-", dir=ROOT / "var"))
+    try:
+        env = {
+            **os.environ,
+            "VAR_DIR": str(work),
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "SECONDREAD_SECRET_KEY": SECRET,
+            "SECONDREAD_STORAGE_KEY": base64.b64encode(key).decode(),
+            "UPLOAD_MAX_REQUEST_BYTES": str(size + 64 * MIB),
+            "UPLOAD_MAX_CONVERSATION_BYTES": str(4 * size),
+            "UPLOAD_MAX_FILES_PER_STUDY": str(max(options.files, 20_000)),
+            "PYTHONWARNINGS": "ignore",
+        }
+        migrate(env["DATABASE_URL"])
+        # Each measurement starts with no dirty pages left over from the one before.
+        os.sync()
+        plain = measure_plain_write(work, size)
+        os.sync()
+        encrypted = measure_encrypted_write(work, size, key)
+        os.sync()
+        sink = measure_sink(env, size, work)
+        os.sync()
+        result = measure_app(env, size)
+        os.sync()
+        folder = measure_app(env, size, options.files)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def rate(seconds: float) -> str:
+        return f"{size / MB / seconds:7.0f} MB/s ({seconds:5.2f} s)"
+
+    mib = size // MIB
+    print(f"HTTP ingest of one {mib} MiB multipart upload over loopback ({os.cpu_count()} CPUs)")
+    print(f"  baseline: plain file write          {rate(plain)}")
+    print(f"  baseline: encrypting writer alone   {rate(encrypted)}")
+    print(f"  baseline: HTTP into a draining app  {rate(sink)}")
+    ok_speed = size / MB / result["seconds"] >= GOAL_MB_S
+    print(f"  POST /api/uploads (stored, encrypted) {rate(result['seconds'])}"
+          f"   goal >= {GOAL_MB_S} MB/s: {'met' if ok_speed else 'NOT met'}")  # fmt: skip
+    ok_rss = result["rss_growth_mb"] <= GOAL_RSS_MB
+    print(f"  server RSS {result['rss_before_mb']:.0f} MB before; peak growth while uploading "
+          f"{result['rss_growth_mb']:.1f} MB (VmHWM growth {result['hwm_growth_mb']:.1f} MB)"
+          f"   goal <= {GOAL_RSS_MB} MB: {'met' if ok_rss else 'NOT met'}")  # fmt: skip
+    print(f"  POST /api/uploads, {options.files:,} files     {rate(folder['seconds'])}"
+          f"   RSS peak growth {folder['rss_growth_mb']:.1f} MB")  # fmt: skip
+    overhead = result["stored_bytes"] / (size + 4 * MIB) - 1
+    print(f"  stored on disk: {result['stored_bytes'] / MB:.0f} MB (encryption overhead "
+          f"{overhead * 100:.3f}%)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
