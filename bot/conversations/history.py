@@ -26,6 +26,9 @@ class Message(TypedDict):
     timestamp: float
 
 
+EXTERNAL_PREFIX = "EXTERNAL: "  # Rasa's text for intents triggered through its HTTP API
+
+
 class HistoryUnavailable(Exception):
     """Rasa could not be reached or answered with an error."""
 
@@ -38,6 +41,8 @@ def messages_from_events(events: Iterable[Mapping[str, Any]]) -> list[Message]:
         if kind == "restart":
             messages.clear()  # the person chose to start over; the widget starts empty too
         elif kind == "user":
+            if _is_external(event):
+                continue  # Rasa's trigger_intent (e.g. an upload checked): nobody typed it
             text = _user_text(event, messages)
             if text:
                 messages.append(_message("user", text, [], event))
@@ -50,6 +55,12 @@ def messages_from_events(events: Iterable[Mapping[str, Any]]) -> list[Message]:
             if event.get("text") or buttons:
                 messages.append(_message("bot", str(event.get("text") or ""), buttons, event))
     return messages
+
+
+def _is_external(event: Mapping[str, Any]) -> bool:
+    metadata = event.get("metadata") or {}
+    flagged = isinstance(metadata, Mapping) and metadata.get("is_external") is True
+    return flagged or str(event.get("text") or "").startswith(EXTERNAL_PREFIX)
 
 
 def _user_text(event: Mapping[str, Any], earlier: list[Message]) -> str:

@@ -115,7 +115,7 @@ def test_small_screens_nothing_overflows(browser: Browser, stack: Stack, width: 
             """() => {
               const width = document.documentElement.clientWidth;
               const wide = [...document.querySelectorAll('.sr-widget *')]
-                .filter(e => e.getClientRects().length)
+                .filter(e => e.getClientRects().length && !e.closest('.sr-visually-hidden'))
                 .filter(e => e.getBoundingClientRect().right > width + 0.5
                           || e.getBoundingClientRect().left < -0.5)
                 .map(e => e.className || e.tagName);

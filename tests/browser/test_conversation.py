@@ -80,8 +80,9 @@ def test_reload_and_reconnect_keep_the_conversation(chat: Chat, stack: Stack) ->
 
     # A dropped connection: socket.io reconnects, the widget rejoins the same conversation.
     chat.page.evaluate("() => window.__secondReadWidget.socket.io.engine.close()")
+    chat.page.wait_for_function("() => !window.__secondReadWidget.ready")
+    chat.click_reply("Insurance and cost")  # while offline: kept, and sent after reconnecting
     chat.wait_connected()
-    chat.click_reply("Insurance and cost")
     chat.expect_bot("What kind of health coverage do you have?")
 
     events = stack.tracker(first["conversation_id"])["events"]

@@ -63,6 +63,18 @@ def test_a_button_click_shows_its_title() -> None:
     assert texts == ["Finding the right specialist", "MRI scan", "/unknown_payload"]
 
 
+def test_intents_triggered_through_rasas_api_are_not_shown() -> None:
+    events = [
+        user("/upload_files", 1.0, display_text="I've uploaded 3 files (1.2 MB)"),
+        user("EXTERNAL: EXTERNAL_uploads_checked", 2.0, is_external=True),
+        bot("Your MRI of the brain arrived complete.", 3.0),
+    ]
+    assert [(m["sender"], m["text"]) for m in messages_from_events(events)] == [
+        ("user", "I've uploaded 3 files (1.2 MB)"),
+        ("bot", "Your MRI of the brain arrived complete."),
+    ]
+
+
 def test_history_starts_after_the_last_restart() -> None:
     events = [
         user("hi", 1.0),

@@ -315,6 +315,7 @@
       "aria-label": s.logLabel, tabindex: "0",
     });
     this.status = el("p", { className: "sr-status", role: "status" });
+    this.announcer = el("p", { className: "sr-visually-hidden", role: "status" });
     this.typing = el("div", { className: "sr-typing", hidden: true }, [
       el("span", { className: "sr-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
       el("span", { text: this.t("typing") }),
@@ -350,7 +351,10 @@
 
     this.panel = el("section", {
       id: id, className: "sr-panel", hidden: true, "aria-labelledby": id + "-title",
-    }, [header, this.log, this.status, this.typing, this.quick, this.uploads, this.form, this.dropHint]);
+    }, [
+      header, this.log, this.status, this.announcer, this.typing, this.quick, this.uploads,
+      this.form, this.dropHint,
+    ]);
     this.root.appendChild(this.panel);
     this.root.appendChild(this.launcher);
     // Hidden until our stylesheet is in, so the page never shows an unstyled widget.
@@ -519,7 +523,8 @@
       // waiting to be sent.
       var catchUp = again ? self.loadHistory() : Promise.resolve();
       catchUp.then(function () {
-        if (again) {
+        if (again && self.outbox.length) {
+          self.clearQuickReplies(); // answered by what is waiting to be sent
           self.outbox.forEach(function (item) { self.addMessage("user", item.display, item.time); });
         }
         self.flush();
@@ -543,8 +548,10 @@
     });
   };
 
+  // Only on a confirmed, live connection: socket.io would buffer an emit made while offline and
+  // send it before session_request on reconnect, and the reply would miss us.
   Widget.prototype.flush = function () {
-    while (this.ready && this.outbox.length) {
+    while (this.ready && this.socket.connected && this.outbox.length) {
       var item = this.outbox.shift();
       this.socket.emit("user_uttered", {
         message: item.payload,
@@ -622,6 +629,11 @@
     this.log.appendChild(item);
     this.scrollDown();
     return item;
+  };
+
+  // For screen readers only: transient news that would clutter the conversation.
+  Widget.prototype.announce = function (text) {
+    this.announcer.textContent = text;
   };
 
   Widget.prototype.notice = function (text, kind) {
@@ -795,7 +807,7 @@
     item.setAttribute("aria-labelledby", titleId);
     bar.setAttribute("aria-labelledby", titleId);
     this.uploads.appendChild(item);
-    this.notice(fmt(s.uploading, label));
+    this.announce(fmt(s.uploading, label));
 
     cancel.addEventListener("click", function () { xhr.abort(); });
     xhr.upload.addEventListener("progress", function (event) {
