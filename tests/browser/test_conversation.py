@@ -166,3 +166,40 @@ HIJACK = """async ([token, victim]) => {
   });
   return {join, write};
 }"""
+
+
+def test_bot_text_is_rendered_safely_and_typing_is_shown(chat: Chat) -> None:
+    chat.open()
+    hostile = (
+        '<img src=x onerror="window.pwned=1"> **Bold** and *italic*\n'
+        "- [the form](https://example.org/form) \n- [bad](javascript:window.pwned=1)"
+    )
+    chat.page.evaluate("text => window.__secondReadWidget.receive({text})", hostile)
+    bubble = chat.bot_messages().last
+    expect(bubble.locator("strong")).to_have_text("Bold")
+    expect(bubble.locator("em")).to_have_text("italic")
+    expect(bubble.locator("img")).to_have_count(0)
+    expect(bubble).to_contain_text('<img src=x onerror="window.pwned=1">')  # shown as text
+    link = bubble.get_by_role("link", name="the form")
+    expect(link).to_have_attribute("href", "https://example.org/form")
+    expect(link).to_have_attribute("target", "_blank")
+    assert "noopener" in (link.get_attribute("rel") or "").split()
+    expect(bubble.get_by_role("link")).to_have_count(1)  # no javascript: link
+    assert chat.page.evaluate("() => window.pwned") is None
+
+    typing = chat.page.get_by_text("Lakeside Imaging is typing…")
+    expect(typing).to_be_hidden()
+    chat.page.evaluate(SEEN_TYPING)
+    chat.say("hi")
+    chat.expect_replies(*MENU)
+    expect(typing).to_be_hidden()
+    assert chat.page.evaluate("() => window.sawTyping") is True  # shown while waiting
+
+
+# Records whether the typing indicator appeared (a fast reply may hide it before a poll).
+SEEN_TYPING = """() => {
+  const typing = window.__secondReadWidget.typing;
+  window.sawTyping = false;
+  new MutationObserver(() => { if (!typing.hidden) window.sawTyping = true; })
+    .observe(typing, {attributes: true, attributeFilter: ["hidden"]});
+}"""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocket, expect
 
+from bot import imaging
 from tests.browser.chat import REPLY_TIMEOUT, Chat
 from tests.browser.conftest import SMALL_LIMIT, screenshot
 from tests.fixtures import dicom_factory
@@ -66,11 +67,11 @@ def test_a_dicom_series_is_uploaded_and_the_bot_answers(
     assert message["message"] == "/upload_files"
     assert message["session_id"] == chat.session()["conversation_id"]
     assert message["metadata"]["upload_ids"] == ids
-    # The bot answers the upload (the verdict once the check has run).
-    reply = chat.log.locator(".sr-msg--user", has_text=label).locator(
-        "xpath=following-sibling::div[contains(@class, 'sr-msg--bot')]"
-    )
-    expect(reply.first).to_be_visible(timeout=REPLY_TIMEOUT)
+    # The bot replies with the check's verdict, the same one the inspector gives these files.
+    verdict = imaging.inspect_files(dicom_factory.source_files(series, tmp_path)).to_dict()
+    first_sentence = str(verdict["message"]).split(" — ")[0]  # "I found 1 study: brain MRI …"
+    chat.expect_bot(first_sentence, timeout=REPLY_TIMEOUT)
+    chat.expect_bot("neuroradiology")  # the next step, read from the files' headers
     screenshot(chat.page, "widget-1280-upload")
 
 
@@ -78,7 +79,7 @@ def test_a_folder_keeps_its_relative_paths(chat: Chat, tmp_path: Path) -> None:
     files = dicom_factory.cd_folder(tmp_path)
     chat.open()
     with chat.page.expect_response("**/api/uploads") as answer:
-        choose(chat.page, "Upload a folder", tmp_path / "CD")
+        choose(chat.page, "Choose a folder", tmp_path / "CD")
     assert answer.value.status == 201, answer.value.text()
     assert answer.value.request.header_value("authorization") == (
         f"Bearer {chat.session()['token']}"

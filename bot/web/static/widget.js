@@ -37,7 +37,7 @@
     inputPlaceholder: "Type your message…",
     send: "Send",
     attachFiles: "Attach files",
-    attachFolder: "Upload a folder",
+    attachFolder: "Choose a folder",
     suggestions: "Suggested replies",
     typing: "{title} is typing…",
     intro:
