@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases.models import AuditEntry
 from bot.config import Settings
 from bot.db import make_engine, migrate, session_factory
+from bot.staff import passwords
 from bot.staff.accounts import Accounts
 from bot.staff.records import Principal, Role, StaffAccount
 from bot.web.app import create_app
@@ -27,6 +29,15 @@ from tests.cases.conftest import FakeClock, clock  # noqa: F401 (fixture)
 PASSWORD = "correct horse battery"
 SECRET = "console-test-secret"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters: tests sign in hundreds of times (production keeps the
+    library's RFC 9106 defaults)."""
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", fast)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", fast.hash("dummy password for timing"))
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.web.console import audit_routes, auth_routes, conversations
+from bot.web.console import audit_routes, auth_routes, cases, conversations
 
 router = APIRouter()
-for _part in (auth_routes.router, conversations.router, audit_routes.router,
+for _part in (auth_routes.router, conversations.router, cases.router, audit_routes.router,
               auth_routes.fallback):
     router.include_router(_part)

@@ -1,0 +1,153 @@
+"""Case queue, case detail, notes, assignment, status changes and (admins only) downloads of
+the patient's original files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from bot.cases.records import CaseNotFound
+from bot.cases.status import CaseStatus, InvalidTransition
+from bot.staff.casework import CaseFilter, Casework
+from bot.storage import member_path
+from bot.storage.encrypted import open_encrypted
+from bot.web.console import forms
+from bot.web.console.security import (
+    PREFIX,
+    Admin,
+    ConsoleRoute,
+    Services,
+    Staff,
+    StaffPost,
+)
+from bot.web.console.templates import render
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
+AGES = {"new": (None, 2), "week": (None, 7), "over7": (7, None), "over30": (30, None)}
+CHUNK = 64 * 1024
+
+
+def casework(services: Services) -> Casework:
+    return Casework(services.sessions, services.clock)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/cases")
+def case_list(request: Request, principal: Staff, services: Services) -> Response:
+    q = request.query_params
+    older, newer = AGES.get(q.get("age", ""), (None, None))
+    assigned = forms.text(q.get("assigned"), 64)
+    query = CaseFilter(
+        status=forms.choice(CaseStatus, q.get("status")),
+        subspecialty=forms.text(q.get("subspecialty"), 64),
+        older_than_days=older,
+        newer_than_days=newer,
+        assigned=principal.username if assigned == "me" else assigned,
+        open_only=q.get("status") is None,  # by default the open queue
+    )
+    work = casework(services)
+    page = work.queue(query, forms.page_number(q.get("page")))
+    params = {k: v for k, v in q.items() if k != "page" and v}
+    return render(request, "cases.html", principal, page=page, filters=q, params=params,
+                  statuses=list(CaseStatus), subspecialties=work.subspecialties())
+
+
+@router.get("/cases/{number}")
+def case_detail(number: str, request: Request, principal: Staff, services: Services) -> Response:
+    work = casework(services)
+    try:
+        case = work.view(principal, number)
+    except CaseNotFound as error:
+        raise HTTPException(404, "No such case.") from error
+    return render(request, "case.html", principal, case=case, staff=work.staff_names(),
+                  flash=request.query_params.get("done", "")[:80])
+
+
+def _back(number: str, done: str) -> Response:
+    return RedirectResponse(f"{PREFIX}/cases/{quote(number, safe='')}?done={quote(done)}",
+                            status_code=303)
+
+
+@router.post("/cases/{number}/status")
+def change_status(
+    number: str, principal: StaffPost, services: Services,
+    to: Annotated[str, Form(max_length=32)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    status = forms.choice(CaseStatus, to)
+    if status is None:
+        raise HTTPException(400, "Unknown status.")
+    try:
+        services.cases.change_status(number, status, principal.username, note.strip() or None,
+                                     source="console")
+    except CaseNotFound as error:
+        raise HTTPException(404, "No such case.") from error
+    except InvalidTransition as error:
+        raise HTTPException(409, str(error)) from error
+    return _back(number, "Status changed.")
+
+
+@router.post("/cases/{number}/assign")
+def assign(
+    number: str, principal: StaffPost, services: Services,
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    try:
+        casework(services).assign(principal, number, username.strip() or None)
+    except CaseNotFound as error:
+        raise HTTPException(404, "No such case.") from error
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from error
+    return _back(number, "Assignment saved.")
+
+
+@router.post("/cases/{number}/notes")
+def add_note(
+    number: str, principal: StaffPost, services: Services,
+    body: Annotated[str, Form(max_length=5000)],
+) -> Response:
+    try:
+        casework(services).add_note(principal, number, body)
+    except CaseNotFound as error:
+        raise HTTPException(404, "No such case.") from error
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from error
+    return _back(number, "Note added.")
+
+
+@router.get("/cases/{number}/uploads/{upload_id}/files/{position}")
+def download(
+    number: str, upload_id: int, position: int, principal: Admin, services: Services
+) -> Response:
+    """The original file, decrypted as it streams; always as an attachment, never rendered."""
+    try:
+        directory, member, name = casework(services).file_for_download(
+            principal, number, upload_id, position
+        )
+        stream = open_encrypted(
+            member_path(directory, member, services.settings.uploads_dir),
+            services.settings.storage_key,
+        )
+    except (CaseNotFound, FileNotFoundError, ValueError) as error:
+        raise HTTPException(404, "No such file.") from error
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while block := stream.read(CHUNK):
+                yield block
+
+    filename = PurePosixPath(name.replace("\\", "/")).name or "file"
+    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    return StreamingResponse(chunks(), media_type="application/octet-stream",
+                             headers={"Content-Disposition": disposition})
