@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from bot.cases.records import StorageUnavailable
 from bot.config import Settings
 from bot.storage import member_name
+from bot.storage.encrypted import WrittenFile
 from bot.uploads import errors
 from bot.uploads.multipart import (
     Field,
@@ -37,7 +39,7 @@ from bot.uploads.records import (
     UploadRecord,
 )
 from bot.uploads.service import UploadService
-from bot.uploads.writing import BackgroundWriter
+from bot.uploads.writing import BackgroundWriter, result_of
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -45,6 +47,8 @@ T = TypeVar("T")
 
 TOKEN_FIELD = "token"
 FRAMING_ALLOWANCE = 64 * 1024
+MAX_CLOSING_FILES = 64
+MAX_CLOSING_BYTES = 8 * 1024 * 1024
 PATH_FIELD = "path"  # a folder upload's relative path, one per file, in file order
 
 
@@ -62,6 +66,10 @@ class _State:
     upload: NewUpload | None = None
     executor: ThreadPoolExecutor | None = None  # the upload's writer thread
     current: _Incoming | None = None
+    started: int = 0  # file parts begun
+    # Files whose end is queued on the writer thread, oldest first, and the bytes they hold.
+    closing: deque[tuple[_Incoming, Future[WrittenFile], int]] = field(default_factory=deque)
+    closing_bytes: int = 0
     received_bytes: int = 0  # of file data, plaintext
     files: list[StoredFile] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
@@ -134,6 +142,7 @@ class UploadReceiver:
             form.finish()
         except MalformedForm:
             raise errors.malformed() from None
+        await self._settle(state, 0, 0)
         if state.upload is None or not state.files:
             raise errors.no_files()
         return await self._complete(state, state.upload)
@@ -154,13 +163,14 @@ class UploadReceiver:
     async def _start_file(self, state: _State, filename: str) -> None:
         if state.conversation_id is None:
             raise errors.unauthorized()
-        if len(state.files) >= self._limits.max_files_per_study:
+        if state.started >= self._limits.max_files_per_study:
             raise errors.too_many_files(self._limits)
         if state.upload is None:
             state.upload = await _db(self._service.begin, state.conversation_id)
             state.executor = ThreadPoolExecutor(1, thread_name_prefix="upload-writer")
         assert state.executor is not None
-        position = len(state.files) + 1
+        state.started += 1
+        position = state.started
         path = state.upload.directory / member_name(position)
         writer = BackgroundWriter(state.executor, path, self._settings.storage_key)
         state.current = _Incoming(filename, writer, position)
@@ -174,8 +184,21 @@ class UploadReceiver:
         await state.current.writer.write(data)
 
     async def _end_file(self, state: _State, incoming: _Incoming) -> None:
-        written = await incoming.writer.close()
         state.current = None
+        future, held = incoming.writer.finish()
+        state.closing.append((incoming, future, held))
+        state.closing_bytes += held
+        await self._settle(state, MAX_CLOSING_FILES, MAX_CLOSING_BYTES)
+
+    async def _settle(self, state: _State, max_files: int, max_bytes: int) -> None:
+        """Collect finished files, oldest first, until no more than the given number (and
+        bytes) are still being written."""
+        while state.closing and (len(state.closing) > max_files or state.closing_bytes > max_bytes):
+            incoming, future, held = state.closing.popleft()
+            state.closing_bytes -= held
+            self._add_file(state, incoming, await result_of(future))
+
+    def _add_file(self, state: _State, incoming: _Incoming, written: WrittenFile) -> None:
         if not incoming.name and written.size == 0:
             # An empty file input: browsers send one nameless, empty part. Not a file.
             incoming.writer.path.unlink(missing_ok=True)
@@ -211,6 +234,11 @@ class UploadReceiver:
         if state.current is not None:
             await state.current.writer.abort()
             state.current = None
+        if state.executor is not None:
+            # Let the writer thread finish what is queued before the files are removed.
+            done = state.executor.submit(lambda: None)
+            await asyncio.shield(asyncio.wrap_future(done))
+        state.closing.clear()
         if state.upload is None:
             return
         public_id, upload_id = state.upload.public_id, state.upload.id

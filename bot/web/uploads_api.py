@@ -11,6 +11,7 @@ may upload; a token only ever sees its own conversation's uploads.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from bot.uploads.records import UploadDetails, UploadRecord
 from bot.uploads.service import UploadService
 from bot.uploads.worker import Inspect, InspectionWorker, OnChecked
 
+logger = logging.getLogger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PATHS_SHOWN = 100  # a CD can hold thousands of files: the status shows the first ones
 NO_STORE = {"Cache-Control": "no-store"}
@@ -50,6 +52,8 @@ class UploadsApi:
         if service is None:
             # The configured database with this app's settings; this opens no connection yet.
             service = UploadService(session_factory(make_engine(database_url())), settings)
+        if settings.storage_key == bytes(32):
+            logger.warning("SECONDREAD_STORAGE_KEY is not set: uploads use the all-zero test key")
         self.settings = settings
         self.service = service
         self.receiver = UploadReceiver(service, settings)

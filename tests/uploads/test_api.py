@@ -335,3 +335,25 @@ def test_a_folder_of_many_small_files(client: TestClient, api: UploadsApi) -> No
     assert [f.sha256 for f in details.files] == [hashlib.sha256(d).hexdigest() for _, d in files]
     status = client.get(f"/api/uploads/{upload['id']}", headers=bearer("conv-a")).json()
     assert len(status["paths"]) == 100  # the first ones only
+
+
+def test_a_storage_error_among_many_small_files_leaves_nothing(
+    client: TestClient, api: UploadsApi, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage.encrypted import EncryptedWriter
+
+    original = EncryptedWriter.__init__
+    created: list[int] = []
+
+    def failing_on_the_150th(self: EncryptedWriter, *args: object, **kwargs: object) -> None:
+        created.append(1)
+        if len(created) == 150:
+            raise OSError(28, "No space left on device")
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EncryptedWriter, "__init__", failing_on_the_150th)
+    files = [(f"CD/IM{i:04d}", os.urandom(100)) for i in range(300)]
+    response = _post(client, files, headers=bearer("conv-a"))
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    assert upload_rows(api.service._sessions) == []
+    assert stored_entries(settings) == []
