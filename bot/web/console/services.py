@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases.service import CaseService, utc_now
 from bot.config import Settings
 from bot.db import database_url, make_engine, session_factory
+from bot.notify.takeover import Takeover
+from bot.notify.telegram import send_telegram_text
 from bot.staff.auth import Authenticator
 
 
@@ -23,6 +26,7 @@ class ConsoleServices:
     clock: Callable[[], datetime]
     auth: Authenticator
     cases: CaseService
+    takeover: Takeover
 
     @classmethod
     def build(
@@ -30,9 +34,16 @@ class ConsoleServices:
         settings: Settings,
         sessions: sessionmaker[Session],
         clock: Callable[[], datetime] = utc_now,
+        takeover: Takeover | None = None,
     ) -> ConsoleServices:
+        if takeover is None:
+            takeover = Takeover(
+                settings.rasa_url,
+                settings.rasa_api_token,
+                telegram=functools.partial(send_telegram_text, settings=settings),
+            )
         return cls(settings, sessions, clock, Authenticator(sessions, clock),
-                   CaseService(sessions, clock))
+                   CaseService(sessions, clock), takeover)
 
 
 @lru_cache(maxsize=1)

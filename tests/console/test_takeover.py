@@ -1,0 +1,139 @@
+"""Taking over a conversation: the Rasa API calls, and the console's pause → reply → resume."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.notify.takeover import Takeover, TakeoverFailed
+from bot.web.console.services import ConsoleServices
+from tests.console.conftest import audit_actions, csrf_of
+from tests.console.rasa_events import Chat, sample_chats, store
+
+
+class FakeRasa:
+    """Records requests; answers like Rasa's append-events endpoint."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.requests: list[httpx.Request] = []
+        self.status = status
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(self.status, json={"sender_id": "x"})
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r.content) for r in self.requests]
+
+
+def takeover(rasa: FakeRasa, sent: list[tuple[str, str]] | None = None) -> Takeover:
+    async def telegram(sender_id: str, text: str) -> None:
+        (sent if sent is not None else []).append((sender_id, text))
+
+    return Takeover("http://rasa:5005", "tok", telegram, transport=httpx.MockTransport(rasa))
+
+
+async def test_pause_reply_resume_requests() -> None:
+    rasa = FakeRasa()
+    client = takeover(rasa)
+    await client.pause("web 1/2")
+    via = await client.reply("web 1/2", "  I'll check your CD.  ", "Alex", "alex")
+    await client.resume("web 1/2")
+    assert via == "rasa"
+    paths = {r.url.raw_path.split(b"?")[0] for r in rasa.requests}
+    assert paths == {b"/conversations/web%201%2F2/tracker/events"}
+    pause, reply, resume = rasa.bodies()
+    assert (pause["event"], resume["event"]) == ("pause", "resume")
+    assert reply["event"] == "bot"
+    assert reply["text"] == "Alex from the support team: I'll check your CD."
+    assert reply["metadata"] == {"staff": "alex"}
+    params = dict(rasa.requests[1].url.params)
+    assert params["token"] == "tok"
+    assert (params["output_channel"], params["execute_side_effects"]) == ("latest", "true")
+    assert "output_channel" not in dict(rasa.requests[0].url.params)
+
+
+async def test_telegram_replies_are_recorded_then_sent_by_the_bridge() -> None:
+    rasa, sent = FakeRasa(), []
+    via = await takeover(rasa, sent).reply("telegram:4242", "Hello", "Alex", "alex")
+    assert via == "telegram"
+    assert sent == [("telegram:4242", "Alex from the support team: Hello")]
+    assert "output_channel" not in dict(rasa.requests[0].url.params)  # no double delivery
+
+
+async def test_failures_raise() -> None:
+    with pytest.raises(TakeoverFailed):
+        await takeover(FakeRasa(status=500)).pause("c")
+    with pytest.raises(TakeoverFailed):
+        await Takeover("http://rasa", "").pause("c")  # no token configured
+
+
+class RecordingTakeover:
+    """Stands in for Rasa: appends the events to the `events` table as Rasa would."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.replies: list[str] = []
+
+    async def pause(self, conversation_id: str) -> None:
+        store(self.engine, Chat(conversation_id, start=1_800_000_000).event("pause"))
+
+    async def resume(self, conversation_id: str) -> None:
+        store(self.engine, Chat(conversation_id, start=1_800_000_100).event("resume"))
+
+    async def reply(self, conversation_id: str, text: str, name: str, username: str) -> str:
+        message = f"{name} from the support team: {text}"
+        self.replies.append(message)
+        store(self.engine, Chat(conversation_id, start=1_800_000_050)
+              .bot(message, metadata={"staff": username}))
+        return "rasa"
+
+
+def test_console_pause_reply_resume(
+    agent: TestClient, engine: Engine, services: ConsoleServices,
+    sessions: sessionmaker[Session],
+) -> None:
+    store(engine, *sample_chats())
+    fake = RecordingTakeover(engine)
+    services.takeover = fake  # type: ignore[assignment]
+    url = "/console/conversations/conv-confused"
+    token = csrf_of(agent, url)
+    early = agent.post(f"{url}/reply", data={"csrf_token": token, "text": "Hi"})
+    assert early.status_code == 409 and fake.replies == []
+    assert "Pause the bot" in agent.get(url).text
+
+    assert agent.post(f"{url}/pause", data={"csrf_token": token}).status_code == 303
+    page = agent.get(url).text
+    assert 'id="paused-state"' in page and "Send reply" in page
+    sent = agent.post(f"{url}/reply", data={"csrf_token": token, "text": "Let me help you."})
+    assert sent.status_code == 303
+    assert fake.replies == ["Alex from the support team: Let me help you."]
+    page = agent.get(url).text
+    assert "Staff (alex)" in page and "Alex from the support team: Let me help you." in page
+    blank = agent.post(f"{url}/reply", data={"csrf_token": token, "text": "  "})
+    assert blank.status_code == 400
+
+    assert agent.post(f"{url}/resume", data={"csrf_token": token}).status_code == 303
+    assert 'id="paused-state"' not in agent.get(url).text
+    actions = [a for a in audit_actions(sessions) if a[1] in (
+        "conversation.paused", "conversation.replied", "conversation.resumed")]
+    assert actions == [("alex", "conversation.paused"), ("alex", "conversation.replied"),
+                       ("alex", "conversation.resumed")]
+    unknown = agent.post("/console/conversations/nobody/pause", data={"csrf_token": token})
+    assert unknown.status_code == 404
+
+
+def test_rasa_down_is_reported(
+    agent: TestClient, engine: Engine, services: ConsoleServices
+) -> None:
+    store(engine, *sample_chats())
+    services.takeover = takeover(FakeRasa(status=503))
+    url = "/console/conversations/conv-plain"
+    response = agent.post(f"{url}/pause", data={"csrf_token": csrf_of(agent, url)})
+    assert response.status_code == 502 and "could not pause" in response.text
