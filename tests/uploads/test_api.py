@@ -279,6 +279,9 @@ def test_upload_page(client: TestClient) -> None:
     assert page.status_code == 200
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page.text and "connect-src 'self'" in policy
     html = page.text
     assert 'type="file"' in html and "webkitdirectory" in html and "multiple" in html
     assert f'data-token="{token}"' in html and "<progress" in html

@@ -1,0 +1,100 @@
+"""The plain upload page in a real browser (Debian's Chromium through Playwright): files and a
+folder go up with their relative paths, progress and the closing words are shown, a too-large
+choice is refused before sending, and an expired link says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, UploadLimits
+from bot.security.tokens import issue_token
+from bot.uploads.service import UploadService
+from bot.web.uploads_api import UploadsApi
+from tests.uploads.conftest import (
+    SECRET,
+    FakeInspector,
+    make_app,
+    running_server,
+    token_for,
+    wait_for,
+)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(upload_service: UploadService, settings: Settings) -> Iterator[tuple[str, UploadsApi]]:
+    limited = replace(settings, upload_limits=UploadLimits(max_request_bytes=200_000))
+    api = UploadsApi(
+        limited, UploadService(upload_service._sessions, limited), inspect=FakeInspector()
+    )
+    with running_server(make_app(api)) as url:
+        yield url, api
+
+
+def test_files_and_a_folder_go_up(
+    browser: object, server: tuple[str, UploadsApi], tmp_path: Path
+) -> None:
+    url, api = server
+    (tmp_path / "CD" / "DICOM").mkdir(parents=True)
+    (tmp_path / "CD" / "DICOMDIR").write_bytes(b"d" * 1000)
+    (tmp_path / "CD" / "DICOM" / "IM1").write_bytes(b"i" * 2000)
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 report")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{url}/upload?token={token_for('conv-a', 'upload')}")
+    page.get_by_label("Choose files").set_input_files([report])
+    page.get_by_label("Or choose a whole folder").set_input_files(tmp_path / "CD")
+    playwright_api.expect(page.locator("#selection")).to_contain_text("3 files")
+    page.get_by_role("button", name="Send").click()
+    playwright_api.expect(page.get_by_role("status")).to_contain_text(
+        "Received — go back to the chat", timeout=10_000
+    )
+    wait_for(lambda: len(api.service.for_conversation("conv-a")) == 1)
+    [record] = api.service.for_conversation("conv-a")
+    details = api.service.get("conv-a", record.public_id)
+    assert details is not None
+    assert sorted(f.relative_path for f in details.files) == [
+        "CD/DICOM/IM1", "CD/DICOMDIR", "report.pdf",
+    ]  # fmt: skip
+    page.close()
+
+
+def test_too_large_is_refused_before_sending(
+    browser: object, server: tuple[str, UploadsApi], tmp_path: Path
+) -> None:
+    url, api = server
+    big = tmp_path / "big.zip"
+    big.write_bytes(b"z" * 300_000)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{url}/upload?token={token_for('conv-a', 'upload')}")
+    page.get_by_label("Choose files").set_input_files([big])
+    page.get_by_role("button", name="Send").click()
+    playwright_api.expect(page.get_by_role("status")).to_contain_text("smaller parts")
+    assert api.service.for_conversation("conv-a") == []
+    page.close()
+
+
+def test_an_expired_link_says_so(browser: object, server: tuple[str, UploadsApi]) -> None:
+    url, _api = server
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{url}/upload?token={issue_token(SECRET, 'conv-a', 'upload', -5)}")
+    playwright_api.expect(page.get_by_role("alert")).to_contain_text("expired")
+    assert page.locator("input[type=file]").count() == 0
+    page.close()
