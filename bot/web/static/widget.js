@@ -220,7 +220,7 @@
       title: data.title || "SecondRead",
       colors: palette(data.color),
       open: data.open === "true",
-      storage: data.persist === "local" ? window.localStorage : window.sessionStorage,
+      storage: storage(data.persist === "local" ? "localStorage" : "sessionStorage"),
       strings: strings,
     });
     window.__secondReadWidget = widget;
@@ -229,6 +229,24 @@
     };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
     else start();
+  }
+
+  // Storage can be blocked (privacy settings, sandboxed frames): then the chat lasts as long as
+  // the page.
+  function storage(name) {
+    try {
+      var store = window[name];
+      store.setItem("secondread:probe", "1");
+      store.removeItem("secondread:probe");
+      return store;
+    } catch (blocked) {
+      var memory = {};
+      return {
+        getItem: function (key) { return key in memory ? memory[key] : null; },
+        setItem: function (key, value) { memory[key] = String(value); },
+        removeItem: function (key) { delete memory[key]; },
+      };
+    }
   }
 
   function el(tag, attrs, children) {
