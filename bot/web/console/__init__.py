@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.web.console import audit_routes, auth_routes, cases, conversations, takeover_routes
+from bot.web.console import (
+    audit_routes,
+    auth_routes,
+    cases,
+    conversations,
+    dashboard,
+    takeover_routes,
+)
 
 router = APIRouter()
-for _part in (auth_routes.router, conversations.router, takeover_routes.router, cases.router,
-              audit_routes.router,
-              auth_routes.fallback):
+for _part in (
+    auth_routes.router,
+    dashboard.router,
+    conversations.router,
+    takeover_routes.router,
+    cases.router,
+    audit_routes.router,
+    auth_routes.fallback,  # last: the catch-all for unknown console URLs
+):
     router.include_router(_part)

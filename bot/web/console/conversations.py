@@ -33,7 +33,7 @@ def conversation_url(conversation_id: str) -> str:
 @router.get("")
 @router.get("/")
 def index(principal: Staff) -> Response:
-    return RedirectResponse(f"{PREFIX}/conversations", status_code=303)
+    return RedirectResponse(f"{PREFIX}/dashboard", status_code=303)
 
 
 @router.get("/conversations")
