@@ -40,11 +40,14 @@ class BarChart:
     plot_top: int = TOP
 
 
+_STEPS = [n * 10 ** k for k in range(10) for n in (1, 2, 5)]
+
+
 def _nice_top(value: int) -> int:
     """A round axis maximum at or above the highest value (4, 5, 10, 20, 50, 100, …)."""
     if value <= 4:
         return 4
-    return min(n * 10**k for k in range(9) for n in (1, 2, 5) if n * 10**k >= value)
+    return min(step for step in _STEPS if step >= value)
 
 
 def day_chart(title: str, days: list[date], values: list[int]) -> BarChart:
