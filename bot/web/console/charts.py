@@ -40,7 +40,7 @@ class BarChart:
     plot_top: int = TOP
 
 
-_STEPS = [n * 10 ** k for k in range(10) for n in (1, 2, 5)]
+_STEPS: list[int] = [n * int(10**k) for k in range(10) for n in (1, 2, 5)]
 
 
 def _nice_top(value: int) -> int:
