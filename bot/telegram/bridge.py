@@ -25,7 +25,7 @@ from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
 from bot.telegram.files import DocumentIntake
 from bot.telegram.ids import conversation_id
-from bot.telegram.rasa_client import RasaClient, RasaUnavailable, ShuttingDown
+from bot.telegram.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.render import Outgoing, render_messages, to_html, to_plain
 from bot.telegram.sender import CALLBACK_PREFIX, Sender, chosen_keyboard, send_quietly
 from bot.telegram.state import BridgeState
@@ -75,13 +75,17 @@ class Bridge:
         self._albums = Albums()
         self._notice_after = notice_after_seconds
         self._locks = ChatLocks()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         if update.callback_query:
-            await self._answer_button(update.callback_query)
+            # Not awaited: awaiting here would let a later update of this chat go first.
+            answering = asyncio.create_task(self._answer_button(update.callback_query))
+            self._background.add(answering)
+            answering.add_done_callback(self._background.discard)
         message = update.message
         if message and message.document and message.media_group_id:
             # Registered on arrival, so the album's first file can wait for the others.
@@ -204,8 +208,8 @@ class Bridge:
             return await task
         except RasaUnavailable as error:
             logger.warning("chat %s: message not delivered to Rasa: %s", chat_id, error)
-            if not isinstance(error, ShuttingDown):
-                await send_quietly(sender, chat_id, said(texts.GAVE_UP))
+            # Also when shutting down: the update is claimed, nobody would answer it later.
+            await send_quietly(sender, chat_id, said(texts.GAVE_UP))
             return None
         finally:
             task.cancel()

@@ -25,7 +25,7 @@ class RasaUnavailable(Exception):
 
 
 class ShuttingDown(RasaUnavailable):
-    """The bridge stops; the patient is not told (the message was not answered)."""
+    """The bridge is stopping while Rasa is unreachable."""
 
 
 class RasaClient:

@@ -285,3 +285,20 @@ async def test_files_sent_together_become_one_upload(
     assert backend.rasa_bodies[0]["metadata"]["upload_ids"] == ["up_1"]
     link_note, verdict, _ = telegram.texts(CHAT)
     assert "larger than 20 MB" in link_note and verdict == "you said: /upload_files"
+
+
+async def test_a_press_and_a_message_right_after_it_reach_rasa_in_order(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    backend.reply = menu
+    async with bridge(settings):
+        telegram.push(telegram.text(CHAT, "/start"))
+        await telegram.wait_for_sent(CHAT, 2)
+        question = telegram.sent(CHAT)[1]
+        data = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        telegram.push(
+            telegram.button_press(CHAT, question["message_id"], data),
+            telegram.text(CHAT, "typed right after"),
+        )
+        await telegram.wait_for_sent(CHAT, 4)
+    assert backend.messages() == ["/greet", "/ask_worthwhile", "typed right after"]
