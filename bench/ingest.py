@@ -6,7 +6,9 @@ Starts the web app (uvicorn, a separate process, as `make run` does) on a free p
 throwaway VAR_DIR and SQLite database, streams the upload from a generator (the client never
 holds it in memory) and prints the throughput and the server's resident-memory growth, next to
 baselines measured in the same run on the same disk: a plain file write, the encrypting writer
-alone, and the same HTTP upload into an app that only drains the body.
+alone, and the same HTTP upload into an app that only drains the body. A second upload sends the
+same bytes as a CD-like folder of many files (default 20,000), next to writing that many plain
+files. Its memory figure includes the inspection worker starting on the upload.
 
 Goals (issue 4): >= 200 MB/s, <= 50 MB peak RSS growth. Printed, not asserted.
 """
@@ -211,6 +213,20 @@ def measure_plain_write(folder: Path, size: int) -> float:
     return seconds
 
 
+def measure_plain_files(folder: Path, size: int, files: int) -> float:
+    """The same bytes as `files` separate plain files: what creating that many files costs."""
+    directory = folder / "plain-files"
+    directory.mkdir()
+    piece = PIECE[: size // files]
+    started = time.perf_counter()
+    for number in range(files):
+        with (directory / f"f{number:06d}").open("xb") as out:
+            out.write(piece)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(directory)
+    return seconds
+
+
 def measure_encrypted_write(folder: Path, size: int, key: bytes) -> float:
     path = folder / "encrypted.sre"
     piece = memoryview(PIECE)[: 64 * 1024]  # the size of the pieces uvicorn hands over
@@ -257,6 +273,8 @@ def main() -> None:
         os.sync()
         result = measure_app(env, size)
         os.sync()
+        plain_files = measure_plain_files(work, size, options.files)
+        os.sync()
         folder = measure_app(env, size, options.files)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -276,6 +294,7 @@ def main() -> None:
     print(f"  server RSS {result['rss_before_mb']:.0f} MB before; peak growth while uploading "
           f"{result['rss_growth_mb']:.1f} MB (VmHWM growth {result['hwm_growth_mb']:.1f} MB)"
           f"   goal <= {GOAL_RSS_MB} MB: {'met' if ok_rss else 'NOT met'}")  # fmt: skip
+    print(f"  baseline: {options.files:,} plain files written  {rate(plain_files)}")
     print(f"  POST /api/uploads, {options.files:,} files     {rate(folder['seconds'])}"
           f"   RSS peak growth {folder['rss_growth_mb']:.1f} MB")  # fmt: skip
     overhead = result["stored_bytes"] / (size + 4 * MIB) - 1

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 PUBLIC_ID_PREFIX = "up_"
 UNKNOWN_KIND = "unknown"
+INSERT_SLICE = 1000
 
 
 def utc_now() -> datetime:
@@ -178,7 +179,8 @@ class UploadService:
                 raise UploadGone()
             if _stored_bytes(session, row.conversation_id) + total > self._max_conversation_bytes:
                 raise ConversationQuotaExceeded()
-            if files:
+            # In slices: a CD's 20,000 rows at once would cost tens of MB of parameters.
+            for start in range(0, len(files), INSERT_SLICE):
                 session.execute(
                     insert(UploadFile),
                     [
@@ -190,7 +192,7 @@ class UploadService:
                             "size_bytes": file.size_bytes,
                             "sha256": file.sha256,
                         }
-                        for file in files
+                        for file in files[start : start + INSERT_SLICE]
                     ],
                 )
             row.file_count = len(files)
