@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bot.web.console import (
+    access_log,
     audit_routes,
     auth_routes,
     cases,
@@ -24,3 +25,4 @@ for _part in (
     auth_routes.fallback,  # last: the catch-all for unknown console URLs
 ):
     router.include_router(_part)
+access_log.install()
