@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
@@ -31,7 +30,13 @@ from bot.imaging.sources import InspectionLimits, SourceFile
 from bot.imaging.studies import build_studies
 from bot.imaging.verdict import FileGroup, Problem, Report, Study, Verdict
 
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+# Only common extensions are reported back: "Jane.Doe" must not come back as ".doe".
+_COMMON_EXTENSIONS = """
+    .txt .doc .docx .rtf .odt .pages .xls .xlsx .csv .ppt .pptx .xml .json .ini .inf .log .htm
+    .html .js .css .ico .ttf .dll .exe .dat .bin .raw .img .iso .dmg .mp4 .mov .avi .wmv .mkv
+    .eml .msg .db .lnk .url .tmp .bak .sys .cab .msi .chm .hlp .nfo .cfg
+"""
+_KNOWN_EXTENSIONS = frozenset(_COMMON_EXTENSIONS.split())
 _VIEWER_KINDS = frozenset({Kind.PROGRAM, Kind.AUTORUN, Kind.HTML})
 _MAX_DETAILS = 5
 
@@ -167,6 +172,8 @@ class _Inspection:
             self._pdf(stream, size, depth, into)
         elif kind is Kind.ZIP:
             self._archive(stream, path, size, depth, into)
+        elif kind is Kind.OTHER_ARCHIVE:
+            into.rejected.add("archive", "unsupported_format", sniffed.detail)
         elif kind is Kind.PICTURE:
             into.rejected.add("picture", "screenshot", sniffed.detail)
         elif kind in _VIEWER_KINDS:
@@ -307,6 +314,6 @@ def _main_exam(
 
 
 def _extension(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    match = _EXTENSION.search(name)
-    return match.group(0).lower() if match else ""
+    name = path.rsplit("/", 1)[-1].lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    return extension if extension in _KNOWN_EXTENSIONS else ""

@@ -36,6 +36,10 @@ _ARCHIVE_REASONS = {
     "protected": "it is protected by a password",
     "damaged": "it is damaged",
 }
+_UNSUPPORTED_ARCHIVE = (
+    "I can't open {what} archives: please make a ZIP file instead (on Windows: right-click the "
+    "folder, then Send to > Compressed folder), or upload the files themselves."
+)
 
 
 def format_date(value: date) -> str:
@@ -203,7 +207,10 @@ def _rejected_sentences(rejected: Sequence[FileGroup], *, usable: bool) -> list[
     sentences = []
     for group in rejected:
         count = group.count
-        if group.kind == "archive":
+        if group.kind == "archive" and group.reason == "unsupported_format":
+            what = " or ".join(group.details) or "these"
+            sentences.append(_UNSUPPORTED_ARCHIVE.format(what=what))
+        elif group.kind == "archive":
             reason = _ARCHIVE_REASONS.get(group.reason, "it can't be checked safely")
             action = ("please upload a copy without the password" if group.reason == "protected"
                       else "please upload the files themselves, or a plain ZIP made on your "

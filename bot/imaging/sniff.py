@@ -18,6 +18,7 @@ class Kind(StrEnum):
     DICOM_NO_PREAMBLE = "dicom_no_preamble"  # a bare data set starting in group 0008
     DICOMDIR = "dicomdir"  # a CD's index, itself a Part 10 file
     ZIP = "zip"
+    OTHER_ARCHIVE = "other_archive"  # RAR, 7-Zip, gzip, tar: not opened
     PDF = "pdf"
     PICTURE = "picture"  # JPEG, PNG and friends: usually a screenshot or a phone photo
     PROGRAM = "program"  # Windows/Linux/macOS executables, Java classes: viewer software
@@ -57,6 +58,14 @@ _PICTURES: tuple[tuple[bytes, int, str], ...] = (
     (b"ftypheix", 4, "HEIC"),
     (b"ftypmif1", 4, "HEIC"),
 )
+_OTHER_ARCHIVES: tuple[tuple[bytes, int, str], ...] = (
+    (b"Rar!\x1a\x07", 0, "RAR"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "7-Zip"),
+    (b"\x1f\x8b", 0, "gzip"),
+    (b"BZh", 0, "bzip2"),
+    (b"\xfd7zXZ\x00", 0, "xz"),
+    (b"ustar", 257, "tar"),
+)
 _PROGRAMS: tuple[bytes, ...] = (
     b"MZ",  # Windows .exe/.dll
     b"\x7fELF",
@@ -81,6 +90,9 @@ def sniff(head: bytes, size: int) -> Sniffed:
         return Sniffed(Kind.PDF)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return Sniffed(Kind.ZIP)
+    for magic, offset, name in _OTHER_ARCHIVES:
+        if head[offset : offset + len(magic)] == magic:
+            return Sniffed(Kind.OTHER_ARCHIVE, detail=name)
     for magic, offset, name in _PICTURES:
         if head[offset : offset + len(magic)] == magic:
             return Sniffed(Kind.PICTURE, detail=name)

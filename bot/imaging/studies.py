@@ -124,6 +124,9 @@ def _study(index: int, members: list[Instance]) -> tuple[Study, list[Problem]]:
         (_series(items) for items in by_series.values()),
         key=lambda item: (item.number is None, item.number or 0, item.description),
     )
+    # A dose report or a key-image note is a series to the scanner, not to the patient.
+    if any(series.images for series in series_list):
+        series_list = [series for series in series_list if series.images]
     problems: list[Problem] = []
     for series in series_list:
         if series.missing_ranges:

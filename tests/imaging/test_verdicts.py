@@ -6,6 +6,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from pydicom import dcmread
+
 from bot.imaging import InspectionLimits, SourceFile, inspect_files
 from tests.fixtures import dicom_factory as factory
 from tests.imaging.conftest import ignored, inspect_paths, problem_codes, rejected
@@ -345,3 +347,29 @@ def test_two_studies_are_listed_by_date(tmp_path: Path) -> None:
     )
     # The upload is about the larger study.
     assert (verdict.exam_type, verdict.body_part) == ("ct", "chest")
+
+
+def test_a_dose_report_beside_the_images_is_not_counted_as_a_series(tmp_path: Path) -> None:
+    paths = factory.ct_series(tmp_path, slices=3)
+    study_uid = dcmread(paths[0], stop_before_pixels=True).StudyInstanceUID
+    paths.append(factory.dose_report(tmp_path / "sr", study_uid=study_uid))
+    verdict = inspect_paths(paths, tmp_path)
+    assert verdict.ok
+    [study] = verdict.studies
+    assert (study.series_count, study.image_count) == (1, 3)
+    assert study.modalities == ("CT", "SR")
+
+
+def test_rar_and_7zip_archives_are_refused_with_advice() -> None:
+    files = [factory.source_bytes("study.rar", b"Rar!\x1a\x07\x01\x00" + bytes(64)),
+             factory.source_bytes("study.7z", b"7z\xbc\xaf\x27\x1c" + bytes(64))]
+    verdict = inspect_files(files)
+    [group] = verdict.rejected
+    assert (group.kind, group.reason, group.count) == ("archive", "unsupported_format", 2)
+    assert "I can't open RAR or 7-Zip archives: please make a ZIP file instead" in verdict.message
+
+
+def test_unusual_extensions_are_not_echoed(tmp_path: Path) -> None:
+    verdict = inspect_paths([factory.unknown_file(tmp_path, "Jane.Doe")], tmp_path)
+    assert verdict.rejected[0].details == ()
+    assert "1 file isn't a scan image or a report" in verdict.message
