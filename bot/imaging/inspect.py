@@ -37,6 +37,9 @@ _COMMON_EXTENSIONS = """
     .eml .msg .db .lnk .url .tmp .bak .sys .cab .msi .chm .hlp .nfo .cfg
 """
 _KNOWN_EXTENSIONS = frozenset(_COMMON_EXTENSIONS.split())
+# Files an operating system adds by itself (macOS ZIPs carry a __MACOSX copy of every file):
+# set aside without a word, so a plain ZIP from a Mac does not read as a pile of rejects.
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db"})
 _VIEWER_KINDS = frozenset({Kind.PROGRAM, Kind.AUTORUN, Kind.HTML})
 _MAX_DETAILS = 5
 
@@ -138,6 +141,9 @@ class _Inspection:
             self.too_many_files = True
             return
         self.files_checked += 1
+        if _is_system_file(path):
+            into.ignored.add("system", "os_metadata")
+            return
         try:
             stream = opener()
         except Exception as error:
@@ -311,6 +317,15 @@ def _main_exam(
         if report.exam_type:
             return report.exam_type, report.body_part
     return None, None
+
+
+def _is_system_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return (
+        name.lower() in _SYSTEM_FILES
+        or name.startswith("._")
+        or "__MACOSX/" in path.replace("\\", "/")
+    )
 
 
 def _extension(path: str) -> str:

@@ -373,3 +373,15 @@ def test_unusual_extensions_are_not_echoed(tmp_path: Path) -> None:
     verdict = inspect_paths([factory.unknown_file(tmp_path, "Jane.Doe")], tmp_path)
     assert verdict.rejected[0].details == ()
     assert "1 file isn't a scan image or a report" in verdict.message
+
+
+def test_files_a_mac_adds_to_a_zip_are_set_aside_silently(tmp_path: Path) -> None:
+    series = factory.ct_series(tmp_path / "s", slices=2)
+    entries: dict[str, bytes | Path] = {f"study/{p.name}": p for p in series}
+    entries.update({f"__MACOSX/study/._{p.name}": b"\x00\x05\x16\x07junk" for p in series})
+    entries["study/.DS_Store"] = b"\x00\x00\x00\x01Bud1"
+    verdict = inspect_files([factory.source_bytes("study.zip", factory.zip_bytes(entries))])
+    assert verdict.ok
+    assert verdict.rejected == ()
+    assert ignored(verdict) == {("system", "os_metadata"): 3}
+    assert verdict.message.endswith("I didn't find the written report: please add it.")
