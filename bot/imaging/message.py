@@ -69,8 +69,9 @@ def compose(verdict: Verdict) -> str:
     if pictures:
         details = _in_brackets(_details(verdict.rejected, "picture"))
         if diagnostic:
-            parts.append(f"I also saw {plural(pictures, 'picture')}{details}; the DICOM images "
-                         "are what counts, so I set them aside.")
+            them = "it" if pictures == 1 else "them"
+            parts.append(f"I also saw {plural(pictures, 'picture')}{details}; only the DICOM "
+                         f"images count, so I set {them} aside.")
         else:
             parts.append(f"{plural(pictures, 'picture')}{details} can't be used for a second "
                          f"read. {WHY_DICOM}")
@@ -84,8 +85,13 @@ def compose(verdict: Verdict) -> str:
 
 
 def _studies_sentence(studies: Sequence[Study]) -> str:
-    described = "; ".join(_study_phrase(study) for study in studies)
-    return f"I found {plural(len(studies), 'study', 'studies')}: {described}."
+    if len(studies) == 1:
+        return f"I found 1 study: {_study_phrase(studies[0])}."
+    # Numbered, so a problem can say which study it is about.
+    described = "; ".join(
+        f"({number}) {_study_phrase(study)}" for number, study in enumerate(studies, start=1)
+    )
+    return f"I found {len(studies)} studies: {described}."
 
 
 def _study_phrase(study: Study) -> str:
@@ -110,7 +116,7 @@ def _problem_sentences(problems: Sequence[Problem], studies: Sequence[Study]) ->
     for problem in series_problems[:_MAX_DETAILS]:
         where = _series_name(problem, studies)
         if problem.code == "missing_images":
-            sentences.append(f"{where.capitalize()} is missing {_ranges(problem.ranges)}.")
+            sentences.append(f"{where[0].upper()}{where[1:]} is missing {_ranges(problem.ranges)}.")
         else:
             count = problem.count or 0
             verb = "is" if count == 1 else "are"
@@ -140,10 +146,11 @@ def _problem_sentences(problems: Sequence[Problem], studies: Sequence[Study]) ->
 
 def _series_name(problem: Problem, studies: Sequence[Study]) -> str:
     name = f"series {problem.series}" if problem.series is not None else "one series"
-    if len([s for s in studies if not s.screenshots_only]) > 1 and problem.study is not None:
+    listed = [study for study in studies if not study.screenshots_only]
+    if len(listed) > 1 and problem.study is not None and problem.study < len(studies):
         study = studies[problem.study]
-        if study.date:
-            name += f" of the {format_date(study.date)} study"
+        if study in listed:
+            name += f" of study {listed.index(study) + 1}"
     return name
 
 

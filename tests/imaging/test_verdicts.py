@@ -182,7 +182,8 @@ def test_pictures_next_to_real_images_are_set_aside_quietly(tmp_path: Path) -> N
     paths = [*factory.ct_series(tmp_path, slices=3), factory.screenshot(tmp_path)]
     verdict = inspect_paths(paths, tmp_path)
     assert verdict.ok
-    assert "the DICOM images are what counts" in verdict.message
+    assert "I also saw 1 picture (JPEG); only the DICOM images count, so I set it aside." in (
+        verdict.message)
     assert "can't be used for a second read" not in verdict.message
 
 
@@ -342,8 +343,8 @@ def test_two_studies_are_listed_by_date(tmp_path: Path) -> None:
     assert verdict.ok
     assert [study.date for study in verdict.studies] == [date(2025, 1, 5), date(2026, 11, 12)]
     assert verdict.message.startswith(
-        "I found 2 studies: chest CT scan from 5 Jan 2025 — 1 series, 3 images, complete; "
-        "brain CT scan from 12 Nov 2026 — 1 series, 2 images, complete."
+        "I found 2 studies: (1) chest CT scan from 5 Jan 2025 — 1 series, 3 images, complete; "
+        "(2) brain CT scan from 12 Nov 2026 — 1 series, 2 images, complete."
     )
     # The upload is about the larger study.
     assert (verdict.exam_type, verdict.body_part) == ("ct", "chest")
@@ -385,3 +386,10 @@ def test_files_a_mac_adds_to_a_zip_are_set_aside_silently(tmp_path: Path) -> Non
     assert verdict.rejected == ()
     assert ignored(verdict) == {("system", "os_metadata"): 3}
     assert verdict.message.endswith("I didn't find the written report: please add it.")
+
+
+def test_problems_name_the_study_when_there_are_several(tmp_path: Path) -> None:
+    paths = factory.missing_slices_series(tmp_path / "a") + factory.truncated_series(tmp_path / "b")
+    verdict = inspect_paths(paths, tmp_path)
+    assert "Series 3 of study 1 is missing images 41–45." in verdict.message
+    assert "1 image in series 1 of study 2 is cut short" in verdict.message
