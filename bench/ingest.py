@@ -248,6 +248,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     size = options.size_mb * MIB
+    load_before = os.getloadavg()[0]
     key = os.urandom(32)
     work = Path(tempfile.mkdtemp(prefix="secondread-ingest-", dir=ROOT / "var"))
     try:
@@ -283,7 +284,8 @@ def main() -> None:
         return f"{size / MB / seconds:7.0f} MB/s ({seconds:5.2f} s)"
 
     mib = size // MIB
-    print(f"HTTP ingest of one {mib} MiB multipart upload over loopback ({os.cpu_count()} CPUs)")
+    print(f"HTTP ingest of one {mib} MiB multipart upload over loopback ({os.cpu_count()} CPUs;"
+          f" load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")  # fmt: skip
     print(f"  baseline: plain file write          {rate(plain)}")
     print(f"  baseline: encrypting writer alone   {rate(encrypted)}")
     print(f"  baseline: HTTP into a draining app  {rate(sink)}")
