@@ -29,6 +29,10 @@ MARKERS = {
 }
 
 
+# Rasa's own bookkeeping, not something the patient told us.
+INTERNAL_SLOTS = frozenset({"session_started_metadata", "requested_slot"})
+
+
 @dataclass(frozen=True)
 class Item:
     kind: str  # "user", "bot", "staff" or "marker"
@@ -38,6 +42,7 @@ class Item:
     intent: str | None = None
     confidence: float | None = None
     author: str | None = None  # the staff member, for "staff"
+    payload: str | None = None  # what a clicked button sent, when its title is the text
 
     @property
     def low_confidence(self) -> bool:
@@ -77,9 +82,12 @@ def load_transcript(session: Session, conversation_id: str) -> Transcript | None
         if type_name == "user":
             channel = str(event.get("input_channel") or channel)
             intent = (event.get("parse_data") or {}).get("intent") or {}
+            text = str(event.get("text") or "")
+            title = _display_text(event)
             items.append(
-                Item("user", str(event.get("text") or ""), at, intent=intent.get("name"),
-                     confidence=_float(intent.get("confidence")))
+                Item("user", title or text, at, intent=intent.get("name"),
+                     confidence=_float(intent.get("confidence")),
+                     payload=text if title and title != text else None)
             )
         elif type_name == "bot":
             items.append(_bot_item(event, at))
@@ -93,7 +101,11 @@ def load_transcript(session: Session, conversation_id: str) -> Transcript | None
             paused = type_name == "pause"
         if type_name in MARKERS:
             items.append(Item("marker", MARKERS[type_name], at))
-    shown = {name: value for name, value in sorted(slots.items()) if value not in (None, "")}
+    shown = {
+        name: value
+        for name, value in sorted(slots.items())
+        if value not in (None, "") and name not in INTERNAL_SLOTS
+    }
     return Transcript(conversation_id, channel, items, shown, paused, fallbacks)
 
 
@@ -109,6 +121,13 @@ def _bot_item(event: dict[str, Any], at: datetime) -> Item:
     kind = "staff" if author else "bot"
     return Item(kind, str(event.get("text") or ""), at, buttons,
                 author=str(author) if author else None)
+
+
+def _display_text(event: dict[str, Any]) -> str | None:
+    """The button title the widget showed for a click (its `display_text` metadata)."""
+    metadata = event.get("metadata")
+    shown = metadata.get("display_text") if isinstance(metadata, dict) else None
+    return shown.strip() if isinstance(shown, str) and shown.strip() else None
 
 
 def _parsed(raw: str | None) -> dict[str, Any]:

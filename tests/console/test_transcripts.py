@@ -109,6 +109,11 @@ def test_no_events_table_yet(backend: Backend) -> None:  # noqa: F811
 
 
 def test_transcript(db: Engine, db_sessions: sessionmaker[Session]) -> None:
+    clicked = Chat("conv-confused", start=1_772_499_000).user("/affirm", "affirm", 1.0)
+    clicked.rows[0]["data"] = clicked.rows[0]["data"].replace(
+        '"event": "user"', '"event": "user", "metadata": {"display_text": "Yes, go ahead"}')
+    store(db, clicked, Chat("conv-confused", start=1_772_499_500)
+          .slot("session_started_metadata", {"display_text": "hi"}))
     store(db, Chat("conv-confused", start=1_772_500_000).event("pause")
           .bot("Alex from the support team: hello", metadata={"staff": "alex"})
           .event("resume").slot("handoff_requested", False))
@@ -131,6 +136,8 @@ def test_transcript(db: Engine, db_sessions: sessionmaker[Session]) -> None:
     assert (greet.intent, greet.confidence, greet.low_confidence) == ("greet", 0.97, False)
     first = confused.items[0]
     assert first.fallback and first.low_confidence
+    button = next(i for i in confused.items if i.payload)
+    assert (button.text, button.payload, button.intent) == ("Yes, go ahead", "/affirm", "affirm")
     staff = next(i for i in confused.items if i.kind == "staff")
     assert staff.author == "alex"
     assert [i.text for i in confused.items if i.kind == "marker"] == [
