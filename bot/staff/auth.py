@@ -77,8 +77,12 @@ class Authenticator:
             session.add(audit.by(principal, now, "staff.login", "staff", user.username))
         return LoginResult(LoginOutcome.OK, token, principal)
 
-    def resolve(self, token: str | None, ip: str) -> Principal | SessionEnd:
-        """The principal of a live session (its idle clock restarted), or why there is none."""
+    def resolve(
+        self, token: str | None, ip: str, *, activity: bool = True
+    ) -> Principal | SessionEnd:
+        """The principal of a live session, or why there is none. A person's request
+        (`activity`) restarts the idle clock; a page's background polling must not, or an
+        open tab would never time out."""
         if not token:
             return SessionEnd.MISSING
         now = self._clock()
@@ -103,7 +107,8 @@ class Authenticator:
                                         "staff", user.username, ip=ip,
                                         session_ref=row.id[:12]))
                 return ended
-            row.last_seen_at = now
+            if activity:
+                row.last_seen_at = now
             return Principal(account_of(user), row.id, row.csrf_token, ip)
 
     def logout(self, principal: Principal) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notify.takeover import Takeover, TakeoverFailed
 from bot.web.console.services import ConsoleServices
+from tests.cases.conftest import FakeClock
 from tests.console.conftest import audit_actions, csrf_of
 from tests.console.rasa_events import Chat, sample_chats, store
 
@@ -108,9 +110,12 @@ def test_console_pause_reply_resume(
     assert early.status_code == 409 and fake.replies == []
     assert "Pause the bot" in agent.get(url).text
 
+    assert agent.get(f"{url}/state.json").json() == {"items": 4, "paused": False}
     assert agent.post(f"{url}/pause", data={"csrf_token": token}).status_code == 303
     page = agent.get(url).text
     assert 'id="paused-state"' in page and "Send reply" in page
+    assert 'data-state-url="/console/conversations/conv-confused/state.json"' in page
+    assert agent.get(f"{url}/state.json").json() == {"items": 5, "paused": True}
     sent = agent.post(f"{url}/reply", data={"csrf_token": token, "text": "Let me help you."})
     assert sent.status_code == 303
     assert fake.replies == ["Alex from the support team: Let me help you."]
@@ -127,6 +132,21 @@ def test_console_pause_reply_resume(
                        ("alex", "conversation.resumed")]
     unknown = agent.post("/console/conversations/nobody/pause", data={"csrf_token": token})
     assert unknown.status_code == 404
+
+
+def test_polling_does_not_keep_a_session_alive(
+    agent: TestClient, engine: Engine, clock: FakeClock
+) -> None:
+    store(engine, *sample_chats())
+    url = "/console/conversations/conv-plain/state.json"
+    for _ in range(2):
+        clock.advance(timedelta(minutes=6))
+        assert agent.get(url).status_code == 200
+    clock.advance(timedelta(minutes=6))
+    response = agent.get(url)  # 18 minutes without a person's request
+    assert response.status_code == 401
+    assert agent.get("/console/conversations").status_code == 303
+    assert agent.get("/console/conversations/nobody/state.json").status_code == 401
 
 
 def test_rasa_down_is_reported(

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 
 from bot.cases.models import Case
@@ -15,7 +15,14 @@ from bot.staff.reviews import Reviews
 from bot.transcripts.listing import ConversationFilter, Flag, ReviewFilter, list_conversations
 from bot.transcripts.transcript import load_transcript
 from bot.web.console import forms
-from bot.web.console.security import PREFIX, ConsoleRoute, Services, Staff, StaffPost
+from bot.web.console.security import (
+    PREFIX,
+    ConsoleRoute,
+    Polling,
+    Services,
+    Staff,
+    StaffPost,
+)
 from bot.web.console.templates import render
 from bot.web.console.uploads import uploads_of
 
@@ -77,6 +84,17 @@ def transcript(
     return render(request, "transcript.html", principal, t=found, review=state.state(
         conversation_id), uploads=uploads, case_number=case_number,
         url=conversation_url(conversation_id), flash=request.query_params.get("done", "")[:80])
+
+
+@router.get("/conversations/{conversation_id}/state.json")
+def transcript_state(conversation_id: str, principal: Polling, services: Services) -> Response:
+    """What the open transcript polls while someone is taking over: counts only, no text
+    (so it is no view to audit), and it does not keep the session alive."""
+    with services.sessions() as session:
+        found = load_transcript(session, conversation_id)
+    if found is None:
+        raise HTTPException(404, "No such conversation.")
+    return JSONResponse({"items": len(found.items), "paused": found.paused})
 
 
 def _back(conversation_id: str, done: str) -> Response:

@@ -65,6 +65,18 @@ def signed_in(
     return found
 
 
+def signed_in_polling(
+    request: Request, services: Annotated[ConsoleServices, Depends(console_services)]
+) -> Principal:
+    """Like signed_in, for background requests: they do not count as activity."""
+    found = services.auth.resolve(
+        request.cookies.get(SESSION_COOKIE), client_ip(request), activity=False
+    )
+    if isinstance(found, SessionEnd):
+        raise NotSignedIn(found)
+    return found
+
+
 def admin_only(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
     if not principal.is_admin:
         raise HTTPException(403, "This page is for administrators.")
@@ -92,13 +104,14 @@ async def admin_csrf_checked(
 
 
 Staff = Annotated[Principal, Depends(signed_in)]
+Polling = Annotated[Principal, Depends(signed_in_polling)]
 Admin = Annotated[Principal, Depends(admin_only)]
 StaffPost = Annotated[Principal, Depends(csrf_checked)]
 Services = Annotated[ConsoleServices, Depends(console_services)]
 
 
 def _signed_out(request: Request, reason: SessionEnd) -> Response:
-    if request.method in ("GET", "HEAD"):
+    if request.method in ("GET", "HEAD") and not request.url.path.endswith(".json"):
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
