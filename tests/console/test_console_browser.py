@@ -18,6 +18,7 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
     playwright,
     screenshot,
 )
+from tests.browser.test_accessibility import axe_violations, describe
 from tests.integration.stack import ROOT, Stack
 
 pytestmark = pytest.mark.integration
@@ -163,3 +164,27 @@ def test_take_over_a_widget_chat(
     tab.goto(f"{stack.web_url}/console/audit?action=conversation.")
     expect(tab.get_by_text("conversation.replied")).to_be_visible()
     screenshot(tab, "console-audit")
+
+
+def test_console_pages_pass_an_axe_scan(
+    browser: Browser, stack: Stack, admin_account: str  # noqa: F811
+) -> None:
+    # axe is injected as an inline script, which the console's CSP rightly blocks.
+    staff = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    try:
+        tab = staff.new_page()
+        tab.goto(f"{stack.web_url}/console/login")
+        problems = axe_violations(tab)
+        tab.get_by_label("Username").fill(admin_account)
+        tab.get_by_label("Password").fill(PASSWORD)
+        tab.get_by_role("button", name="Sign in").click()
+        expect(tab).to_have_url(re.compile(r"/console/conversations$"))
+        me, number = rest_conversation(stack)
+        for path in ("/console/conversations", f"/console/conversations/{me}",
+                     "/console/cases", f"/console/cases/{number}", "/console/dashboard",
+                     "/console/audit"):
+            tab.goto(f"{stack.web_url}{path}")
+            problems += [{**v, "help": f"{path}: {v['help']}"} for v in axe_violations(tab)]
+        assert problems == [], describe(problems)
+    finally:
+        staff.close()

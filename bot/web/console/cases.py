@@ -89,8 +89,10 @@ def change_status(
     if status is None:
         raise HTTPException(400, "Unknown status.")
     try:
+        # CaseService writes the audit entry; its source names the session, whose sign-in
+        # entry has the address.
         services.cases.change_status(number, status, principal.username, note.strip() or None,
-                                     source="console")
+                                     source=f"console:{principal.session_ref}")
     except CaseNotFound as error:
         raise HTTPException(404, "No such case.") from error
     except InvalidTransition as error:
