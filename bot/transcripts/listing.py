@@ -46,6 +46,7 @@ class Flag(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     RED_FLAG = "red_flag"
     HANDOFF = "handoff"
+    PAUSED = "paused"  # a person has taken over and not handed back
 
 
 class ReviewFilter(StrEnum):
@@ -79,6 +80,7 @@ class ConversationSummary:
     red_flags: int
     handoff: bool
     review_status: str | None
+    paused: bool = False
     flags: list[Flag] = field(default_factory=list)
 
 
@@ -120,6 +122,8 @@ def aggregated(dialect: str) -> Select[tuple[object, ...]]:
         ).label("red_flags"),
         _count_if(handoff_set).label("handoffs"),
         func.max(case((is_user, data["input_channel"].as_string()))).label("channel"),
+        func.max(case((EVENTS.c.type_name == "pause", EVENTS.c.id))).label("paused_at"),
+        func.max(case((EVENTS.c.type_name == "resume", EVENTS.c.id))).label("resumed_at"),
     ).group_by(EVENTS.c.sender_id)
 
 
@@ -172,13 +176,16 @@ def _conditions(agg: object, query: ConversationFilter) -> list[ColumnElement[bo
             )
         )
     if query.flag is not None:
-        column = {
-            Flag.FALLBACK: c.fallbacks,
-            Flag.LOW_CONFIDENCE: c.low_confidence,
-            Flag.RED_FLAG: c.red_flags,
-            Flag.HANDOFF: c.handoffs,
-        }[query.flag]
-        conditions.append(column > 0)
+        if query.flag is Flag.PAUSED:
+            conditions.append(_paused(c))
+        else:
+            column = {
+                Flag.FALLBACK: c.fallbacks,
+                Flag.LOW_CONFIDENCE: c.low_confidence,
+                Flag.RED_FLAG: c.red_flags,
+                Flag.HANDOFF: c.handoffs,
+            }[query.flag]
+            conditions.append(column > 0)
     if query.review is ReviewFilter.UNREVIEWED:
         conditions.append(ConversationReview.status.is_(None))
     elif query.review is not None:
@@ -205,6 +212,13 @@ def _conditions(agg: object, query: ConversationFilter) -> list[ColumnElement[bo
     return conditions
 
 
+def _paused(c: object) -> ColumnElement[bool]:
+    columns = c  # the subquery's columns
+    paused_at = columns.paused_at  # type: ignore[attr-defined]
+    resumed_at = columns.resumed_at  # type: ignore[attr-defined]
+    return and_(paused_at.is_not(None), paused_at > func.coalesce(resumed_at, 0))
+
+
 def _summary(row: object) -> ConversationSummary:
     r = row._mapping  # type: ignore[attr-defined]
     summary = ConversationSummary(
@@ -219,10 +233,12 @@ def _summary(row: object) -> ConversationSummary:
         red_flags=int(r["red_flags"]),
         handoff=int(r["handoffs"]) > 0,
         review_status=r["status"],
+        paused=r["paused_at"] is not None and r["paused_at"] > (r["resumed_at"] or 0),
     )
     flags = [
         flag
         for flag, on in (
+            (Flag.PAUSED, summary.paused),
             (Flag.RED_FLAG, summary.red_flags),
             (Flag.HANDOFF, summary.handoff),
             (Flag.FALLBACK, summary.fallbacks),

@@ -134,6 +134,15 @@ def test_posts_without_a_valid_csrf_token_are_refused(
     assert header.status_code == 303
 
 
+def test_posts_from_another_origin_are_refused(admin: TestClient) -> None:
+    url = "/console/conversations/conv-1/review"
+    data = {"status": "reviewed", "csrf_token": csrf_of(admin)}
+    evil = admin.post(url, data=data, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403
+    ours = admin.post(url, data=data, headers={"Origin": "http://testserver"})
+    assert ours.status_code == 303
+
+
 def test_agents_cannot_read_the_audit_trail(admin: TestClient, agent: TestClient) -> None:
     assert agent.get("/console/audit").status_code == 403
     assert "Audit trail" not in agent.get("/console/conversations").text

@@ -160,3 +160,17 @@ def test_erasing_a_conversation_removes_staff_notes_and_tags(
     state = reviews.state("conv-plain")
     assert (state.status, state.tags, state.notes) == (None, [], [])
     assert len(reviews.state("conv-urgent").notes) == 1
+
+
+def test_taken_over_conversations_are_flagged(
+    db: Engine, db_sessions: sessionmaker[Session]
+) -> None:
+    store(db, Chat("conv-urgent", start=1_772_600_000).event("pause"),
+          Chat("conv-plain", start=1_772_600_000).event("pause").event("resume"))
+    assert ids(db_sessions, flag=Flag.PAUSED) == ["conv-urgent"]
+    with db_sessions() as session:
+        found = list_conversations(session, ConversationFilter()).rows
+    rows = {r.conversation_id: r for r in found}
+    assert rows["conv-urgent"].flags[0] is Flag.PAUSED and not rows["conv-plain"].paused
+    store(db, Chat("conv-urgent", start=1_772_700_000).event("resume"))
+    assert ids(db_sessions, flag=Flag.PAUSED) == []
