@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval fuzz clean
+.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval fuzz bench clean
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -16,6 +16,8 @@ help:
 	@echo "make telegram  run the Telegram bridge alone (needs TELEGRAM_BOT_TOKEN; Rasa running)"
 	@echo "make test      lint, type-check, validate, train, pytest (incl. integration), story tests"
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
+	@echo "make fuzz      10,000 mutated files through the upload inspection"
+	@echo "make bench     inspection and upload-ingest benchmarks (printed, not asserted)"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -82,6 +84,12 @@ crossval: $(RASA_VENV)/.installed
 # Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
 fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest tests/imaging/test_fuzz.py -q
+
+# Benchmarks print numbers next to a baseline measured in the same run; dcmtk gives dcmdump.
+bench: $(VENV)/.installed
+	scripts/install-apt-deps dcmtk
+	$(ENV) $(PY) bench/inspect_study.py --zip
+	$(ENV) $(PY) bench/ingest.py
 
 clean:
 	rm -rf var results models
