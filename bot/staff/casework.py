@@ -32,6 +32,7 @@ class CaseFilter:
     newer_than_days: int | None = None  # opened within this many days
     assigned: str = ""  # a username, "me" is resolved by the caller, "none" for unassigned
     open_only: bool = False
+    number: str = ""  # a case number, typed as the patient reads it out
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,11 @@ class Casework:
     def queue(self, query: CaseFilter, page: int = 1) -> CasePage:
         now = self._clock()
         conditions: list[ColumnElement[bool]] = []
+        if query.number:
+            conditions.append(Case.number == (normalize_case_number(query.number) or ""))
         if query.status is not None:
             conditions.append(Case.status == query.status.value)
-        elif query.open_only:
+        elif query.open_only and not query.number:
             conditions.append(Case.status.not_in([CaseStatus.CLOSED, CaseStatus.CANCELLED]))
         if query.subspecialty:
             conditions.append(Case.suggested_subspecialty == query.subspecialty)

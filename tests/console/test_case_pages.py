@@ -90,6 +90,10 @@ def test_queue_filters(
     assert case_number in agent.get("/console/cases",
                                     params={"subspecialty": "musculoskeletal"}).text
     assert "Janet" not in listed  # the queue shows no names
+    typed = case_number.lower().replace("0", "o")  # as read out on the phone
+    found = agent.get("/console/cases", params={"number": typed}).text
+    assert case_number in found and old.number not in found
+    assert "No cases match." in agent.get("/console/cases", params={"number": "SR-1"}).text
 
 
 def test_status_changes_follow_the_case_rules(

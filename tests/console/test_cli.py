@@ -62,3 +62,25 @@ def test_set_password_disable_and_list(capsys: pytest.CaptureFixture[str]) -> No
     capsys.readouterr()
     assert run("list-users") == 0
     assert "sam\tadmin\tdisabled" in capsys.readouterr().out
+
+
+class Terminal(Stdin):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_password_is_asked_twice_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter(["first passphrase!", "second passphrase"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["create-user", "kim", "--role", "agent"], Terminal()) == 1
+    assert "the passwords differ" in capsys.readouterr().err
+    answers = iter(["same passphrase!", "same passphrase!"])
+    assert main(["create-user", "kim", "--role", "agent"], Terminal()) == 0
+
+
+def test_usernames_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("a", "has space", "semi;colon", "x" * 65):
+        assert run("create-user", bad, "--role", "agent", stdin="twelve chars!\n") == 1
+    assert "usernames are" in capsys.readouterr().err

@@ -55,6 +55,7 @@ def case_list(request: Request, principal: Staff, services: Services) -> Respons
         newer_than_days=newer,
         assigned=principal.username if assigned == "me" else assigned,
         open_only=q.get("status") is None,  # by default the open queue
+        number=forms.text(q.get("number"), 32),
     )
     work = casework(services)
     page = work.queue(query, forms.page_number(q.get("page")))
