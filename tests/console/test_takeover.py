@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from bot.notify.takeover import Takeover, TakeoverFailed
 from bot.web.console.services import ConsoleServices
 from tests.cases.conftest import FakeClock
@@ -157,3 +159,17 @@ def test_rasa_down_is_reported(
     url = "/console/conversations/conv-plain"
     response = agent.post(f"{url}/pause", data={"csrf_token": csrf_of(agent, url)})
     assert response.status_code == 502 and "could not pause" in response.text
+
+
+async def test_default_wiring_reaches_the_telegram_notifier(
+    settings: Settings, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Built from settings, replies to Telegram chats go to bot.notify.telegram (which, with no
+    bot token configured, drops them with a log line that names the chat id only)."""
+    takeover = ConsoleServices.build(settings, sessions).takeover
+    rasa = FakeRasa()
+    takeover._transport = httpx.MockTransport(rasa)
+    caplog.set_level(logging.INFO, logger="bot.notify.telegram")
+    assert await takeover.reply("telegram:4242", "Hello Jane", "Alex", "alex") == "telegram"
+    assert rasa.bodies()[0]["text"] == "Alex from the support team: Hello Jane"
+    assert "4242" in caplog.text and "Jane" not in caplog.text
