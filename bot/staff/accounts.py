@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cases.models import AuditEntry
 from bot.cases.service import utc_now
 from bot.staff import audit
 from bot.staff.models import StaffSession, StaffUser
 from bot.staff.passwords import hash_password
-from bot.staff.records import AccountExists, AccountNotFound, Role, StaffAccount
+from bot.staff.records import (
+    AccountExists,
+    AccountNotFound,
+    Principal,
+    Role,
+    StaffAccount,
+    StaffOverview,
+)
 
+# Session limits, enforced by bot.staff.auth (defined here because auth imports this module).
+IDLE_TIMEOUT = timedelta(minutes=15)
+ABSOLUTE_TIMEOUT = timedelta(hours=8)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CLI_ACTOR = "cli"
 
@@ -83,7 +95,10 @@ class Accounts:
             session.add(audit.entry(now, CLI_ACTOR, "staff.password_set", "staff",
                                     user.username, ip="local"))
 
-    def set_active(self, username: str, active: bool) -> None:
+    def set_active(
+        self, username: str, active: bool, by: Principal | None = None
+    ) -> None:
+        """Disabling also ends the account's sessions. `by`: the admin in the console."""
         now = self._clock()
         with self._sessions.begin() as session:
             user = self._user(session, username)
@@ -91,7 +106,39 @@ class Accounts:
             if not active:
                 _end_sessions(session, user.id, now)
             action = "staff.enabled" if active else "staff.disabled"
-            session.add(audit.entry(now, CLI_ACTOR, action, "staff", user.username, ip="local"))
+            session.add(_entry(by, now, action, user.username))
+
+    def end_sessions(self, username: str, by: Principal) -> int:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            user = self._user(session, username)
+            ended = _end_sessions(session, user.id, now)
+            session.add(_entry(by, now, "staff.sessions_ended", user.username, {"count": ended}))
+        return ended
+
+    def overview(self) -> list[StaffOverview]:
+        """Every account with its last sign-in and how many sessions are live now."""
+        now = self._clock()
+        live = and_(
+            StaffSession.ended_at.is_(None),
+            StaffSession.last_seen_at > now - IDLE_TIMEOUT,
+            StaffSession.created_at > now - ABSOLUTE_TIMEOUT,
+        )
+        with self._sessions() as session:
+            rows = session.execute(
+                select(
+                    StaffUser,
+                    func.max(StaffSession.created_at),
+                    func.count(StaffSession.id).filter(live),
+                )
+                .outerjoin(StaffSession, StaffSession.user_id == StaffUser.id)
+                .group_by(StaffUser.id)
+                .order_by(StaffUser.username)
+            ).all()
+            return [
+                StaffOverview(account_of(user), _aware(last), int(count or 0))
+                for user, last, count in rows
+            ]
 
     def list(self) -> list[StaffAccount]:
         with self._sessions() as session:
@@ -105,9 +152,26 @@ class Accounts:
         return user
 
 
-def _end_sessions(session: Session, user_id: int, now: datetime) -> None:
-    session.execute(
+def _end_sessions(session: Session, user_id: int, now: datetime) -> int:
+    result = session.execute(
         update(StaffSession)
         .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
         .values(ended_at=now)
     )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _entry(
+    by: Principal | None, now: datetime, action: str, username: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    if by is None:
+        return audit.entry(now, CLI_ACTOR, action, "staff", username, ip="local", details=details)
+    return audit.by(by, now, action, "staff", username, details)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type on SQLite: restore the UTC zone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.service import utc_now
 from bot.staff import audit, throttle
-from bot.staff.accounts import account_of, normalize_username
+from bot.staff.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, account_of, normalize_username
 from bot.staff.models import StaffSession, StaffUser
 from bot.staff.passwords import hash_password, needs_rehash, verify_password
 from bot.staff.records import LoginOutcome, LoginResult, Principal, SessionEnd
 
-IDLE_TIMEOUT = timedelta(minutes=15)
-ABSOLUTE_TIMEOUT = timedelta(hours=8)
 # Ended and expired sessions are kept this long (for the audit's session refs), then dropped.
 SESSION_RETENTION = timedelta(days=30)
 

@@ -23,6 +23,13 @@ class StaffAccount:
 
 
 @dataclass(frozen=True)
+class StaffOverview:
+    account: StaffAccount
+    last_sign_in: datetime | None
+    live_sessions: int
+
+
+@dataclass(frozen=True)
 class Principal:
     """The signed-in staff member behind one request."""
 

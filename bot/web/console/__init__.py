@@ -11,6 +11,7 @@ from bot.web.console import (
     cases,
     conversations,
     dashboard,
+    staff_routes,
     takeover_routes,
 )
 
@@ -22,6 +23,7 @@ for _part in (
     takeover_routes.router,
     cases.router,
     audit_routes.router,
+    staff_routes.router,
     auth_routes.fallback,  # last: the catch-all for unknown console URLs
 ):
     router.include_router(_part)

@@ -121,6 +121,7 @@ Staff = Annotated[Principal, Depends(signed_in)]
 Polling = Annotated[Principal, Depends(signed_in_polling)]
 Admin = Annotated[Principal, Depends(admin_only)]
 StaffPost = Annotated[Principal, Depends(csrf_checked)]
+AdminPost = Annotated[Principal, Depends(admin_csrf_checked)]
 Services = Annotated[ConsoleServices, Depends(console_services)]
 
 
