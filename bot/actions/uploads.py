@@ -70,7 +70,7 @@ def how_to_upload(tracker: Tracker) -> str:
             "of the images: a second read needs the original DICOM files."
         )
     settings = Settings.from_env()
-    token = issue_token(settings.secret_key, tracker.sender_id, "upload", LINK_TTL_SECONDS)
+    token = issue_token(settings.secret_key, tracker.sender_id, "link", LINK_TTL_SECONDS)
     return (
         "Here is a private upload page for this conversation (the link works for 24 hours; "
         f"please don't share it): {settings.public_url}/upload?token={token}\n\n"

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -179,6 +180,8 @@ class Upload(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)  # plaintext total of the files
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # Sent from an upload page (a link in a chat): the web app tells the bot when it is checked.
+    via_link: Mapped[bool] = mapped_column(default=False, server_default=false())
     verdict: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     checked_at: Mapped[datetime | None]

@@ -2,7 +2,9 @@
 
 They are HS256 JWTs so that Rasa's socket.io channel (``jwt_key`` in credentials.yml) can check
 the same token the web app issues. The scope says what the holder may do:
-``conversation`` (the widget: chat, history and uploads) or ``upload`` (an upload link only).
+``conversation`` (the widget: chat, history and uploads), ``upload`` (uploads by a channel
+bridge, which then tells the bot itself) or ``link`` (an upload page link sent in a chat: the
+web app tells the bot when the check is done, since no chat message follows).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import jwt
 
 ALGORITHM = "HS256"
-SCOPES = ("conversation", "upload")
+SCOPES = ("conversation", "upload", "link")
 
 
 class InvalidToken(Exception):

@@ -6,9 +6,9 @@ Messages never repeat anything the patient sent (names, file names, contents).
 from __future__ import annotations
 
 from bot.config import UploadLimits
-from bot.security.tokens import InvalidToken, verify_token
+from bot.security.tokens import InvalidToken, TokenClaims, verify_token
 
-UPLOAD_SCOPES = ("conversation", "upload")
+UPLOAD_SCOPES = ("conversation", "upload", "link")
 
 
 class UploadRefused(Exception):
@@ -115,10 +115,14 @@ def unavailable() -> UploadRefused:
 
 
 def authorize(secret_key: str, token: str | None) -> str:
-    """The conversation a valid conversation or upload token belongs to; 401 otherwise."""
+    """The conversation a valid conversation, upload or link token belongs to; 401 otherwise."""
+    return authorize_claims(secret_key, token).conversation_id
+
+
+def authorize_claims(secret_key: str, token: str | None) -> TokenClaims:
     if not token:
         raise unauthorized()
     try:
-        return verify_token(secret_key, token, UPLOAD_SCOPES).conversation_id
+        return verify_token(secret_key, token, UPLOAD_SCOPES)
     except InvalidToken:
         raise unauthorized() from None

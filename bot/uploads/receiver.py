@@ -62,6 +62,7 @@ class _Incoming:
 @dataclass
 class _State:
     conversation_id: str | None
+    via_link: bool = False  # sent from an upload page: no chat message will follow
     stored_before: int = 0
     upload: NewUpload | None = None
     executor: ThreadPoolExecutor | None = None  # the upload's writer thread
@@ -117,7 +118,9 @@ class UploadReceiver:
                 state.executor.shutdown(wait=False)
 
     async def _authorize(self, state: _State, token: str, declared: int | None) -> None:
-        state.conversation_id = errors.authorize(self._settings.secret_key, token)
+        claims = errors.authorize_claims(self._settings.secret_key, token)
+        state.conversation_id = claims.conversation_id
+        state.via_link = claims.scope == "link"
         state.stored_before = await _db(self._service.stored_bytes, state.conversation_id)
         # Refuse before reading only what is over the limit for sure: the declared length
         # includes the multipart framing (part headers are a few hundred bytes per file).
@@ -166,7 +169,9 @@ class UploadReceiver:
         if state.started >= self._limits.max_files_per_study:
             raise errors.too_many_files(self._limits)
         if state.upload is None:
-            state.upload = await _db(self._service.begin, state.conversation_id)
+            state.upload = await _db(
+                self._service.begin, state.conversation_id, via_link=state.via_link
+            )
             state.executor = ThreadPoolExecutor(1, thread_name_prefix="upload-writer")
         assert state.executor is not None
         state.started += 1

@@ -37,6 +37,7 @@ class UploadRecord:
     created_at: datetime
     checked_at: datetime | None
     case_id: int | None
+    via_link: bool = False  # sent from an upload page, not announced by a chat message
 
 
 @dataclass(frozen=True)

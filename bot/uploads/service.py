@@ -142,7 +142,7 @@ class UploadService:
         with _storage_errors("stored_bytes"), self._sessions() as session:
             return _stored_bytes(session, conversation_id)
 
-    def begin(self, conversation_id: str) -> NewUpload:
+    def begin(self, conversation_id: str, *, via_link: bool = False) -> NewUpload:
         """A new upload in `receiving` with an empty directory for its files."""
         stored_name = new_stored_name()
         with _storage_errors("begin"), self._sessions.begin() as session:
@@ -154,6 +154,7 @@ class UploadService:
                 size_bytes=0,
                 kind=UNKNOWN_KIND,
                 status=UploadStatus.RECEIVING,
+                via_link=via_link,
                 created_at=self._clock(),
             )
             session.add(row)
@@ -303,6 +304,7 @@ def _record(row: Upload) -> UploadRecord:
         created_at=row.created_at,
         checked_at=row.checked_at,
         case_id=row.case_id,
+        via_link=row.via_link,
     )
 
 

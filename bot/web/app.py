@@ -7,6 +7,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings
+from bot.notify.rasa import RasaNotifier
+from bot.notify.telegram import send_to_telegram
+from bot.notify.uploads import link_upload_announcer, partial_settings
 from bot.web.console import router as console_router
 from bot.web.sessions_api import sessions_router
 from bot.web.uploads_api import uploads_router
@@ -32,7 +35,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(widget_router(settings))
     app.include_router(sessions_router(settings))
-    app.include_router(uploads_router(settings))  # its lifespan runs the inspection worker
+    # Its lifespan runs the inspection worker; checks of upload-page files are announced in
+    # the chat through Rasa (and, for Telegram conversations, the Bot API).
+    announce = link_upload_announcer(
+        RasaNotifier(settings.rasa_url, settings.rasa_api_token or None),
+        partial_settings(send_to_telegram, settings),
+    )
+    app.include_router(uploads_router(settings, on_checked=announce))
     app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

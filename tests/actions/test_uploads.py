@@ -87,7 +87,7 @@ async def test_without_files_a_rest_patient_gets_a_private_upload_link(uploads_d
     (message,) = messages
     assert "http://clinic.test/upload?token=" in message["text"]
     token = message["text"].split("token=")[1].split()[0]
-    claims = verify_token(SECRET, token, ("upload",))
+    claims = verify_token(SECRET, token, ("link",))
     assert claims.conversation_id == tracker.sender_id
 
 

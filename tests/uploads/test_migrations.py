@@ -41,8 +41,8 @@ def _upload_objects_only(obj: Any, name: str | None, type_: str, *_args: Any) ->
     return table in UPLOAD_TABLES
 
 
-def test_models_match_revision_0002(empty_engine: Engine) -> None:
-    _upgrade(empty_engine, "0002")
+def test_upload_models_match_the_head_revision(empty_engine: Engine) -> None:
+    _upgrade(empty_engine, "head")
     with empty_engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
@@ -126,3 +126,18 @@ def test_constraints_hold(empty_engine: Engine) -> None:
         connection.execute(text("DELETE FROM uploads"))
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM upload_files")).scalar_one() == 0
+
+
+def test_via_link_defaults_to_false_for_existing_rows(empty_engine: Engine) -> None:
+    _upgrade(empty_engine, "0003")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO uploads (public_id, conversation_id, stored_name, file_count,"
+                " size_bytes, kind, status, created_at) VALUES ('up_old', 'conv-a', 'stored-old',"
+                " 0, 0, 'zip', 'checked', CURRENT_TIMESTAMP)"
+            )
+        )
+    _upgrade(empty_engine, "head")
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT via_link FROM uploads")).scalar_one() in (0, False)
