@@ -182,8 +182,9 @@ def test_console_pages_pass_an_axe_scan(
         me, number = rest_conversation(stack)
         for path in ("/console/conversations", f"/console/conversations/{me}",
                      "/console/cases", f"/console/cases/{number}", "/console/dashboard",
-                     "/console/audit"):
+                     "/console/audit", "/console/staff"):
             tab.goto(f"{stack.web_url}{path}")
+            screenshot(tab, "console" + path.replace("/console", "").replace("/", "-")[:40])
             problems += [{**v, "help": f"{path}: {v['help']}"} for v in axe_violations(tab)]
         assert problems == [], describe(problems)
     finally:
