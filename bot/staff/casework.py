@@ -248,6 +248,26 @@ class Casework:
                                  {"upload": upload_id, "position": position}))
             return found[0], found[1], found[2]
 
+    def conversation_file(
+        self, principal: Principal, secret: str, conversation_id: str, upload_id: int,
+        position: int,
+    ) -> tuple[str, str, str]:
+        """Like file_for_download, for an upload of a conversation (with or without a case)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            found = session.execute(
+                select(Upload.stored_name, UploadFile.stored_name, UploadFile.relative_path)
+                .join(UploadFile, UploadFile.upload_id == Upload.id)
+                .where(Upload.id == upload_id, Upload.conversation_id == conversation_id,
+                       UploadFile.position == position)
+            ).first()
+            if found is None:
+                raise LookupError("no such file")
+            ref = audit.conversation_ref(secret, conversation_id)
+            session.add(audit.by(principal, now, "upload.file_downloaded", "conversation", ref,
+                                 {"upload": upload_id, "position": position}))
+            return found[0], found[1], found[2]
+
     @staticmethod
     def _case(session: Session, case_number: str, *, load: bool = False) -> Case:
         number = normalize_case_number(case_number)

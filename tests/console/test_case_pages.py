@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import CaseService
@@ -18,6 +18,7 @@ from bot.storage import member_name, stored_path
 from bot.storage.encrypted import write_encrypted
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 from tests.console.conftest import csrf_of
+from tests.console.rasa_events import Chat, store
 
 SCAN = b"DICM" + bytes(range(256)) * 300
 
@@ -183,3 +184,21 @@ def test_open_queue_hides_closed_cases(
     assert case_number in agent.get("/console/cases", params={"status": "cancelled"}).text
     page = agent.get(f"/console/cases/{case_number}").text
     assert "This case is cancelled." in page
+
+
+def test_admins_download_from_the_conversation_too(
+    admin: TestClient, agent: TestClient, uploaded: tuple[int, int], engine: Engine,
+    sessions: sessionmaker[Session],
+) -> None:
+    store(engine, Chat("conv-case").user("here are my images", "upload_files"))
+    upload_id, position = uploaded
+    url = f"/console/conversations/conv-case/uploads/{upload_id}/files/{position}"
+    assert f'href="{url}"' in admin.get("/console/conversations/conv-case").text
+    assert url not in agent.get("/console/conversations/conv-case").text
+    assert agent.get(url).status_code == 403
+    response = admin.get(url)
+    assert response.status_code == 200 and response.content == SCAN
+    other = admin.get(url.replace("conv-case", "conv-other"))
+    assert other.status_code == 404
+    [entry] = audited(sessions, "upload.file_downloaded")
+    assert entry.target_type == "conversation" and "conv-case" not in str(entry.target_ref)

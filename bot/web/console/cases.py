@@ -3,19 +3,15 @@ the patient's original files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
 from bot.cases.records import CaseNotFound
 from bot.cases.status import CaseStatus, InvalidTransition
 from bot.staff.casework import CaseFilter, Casework
-from bot.storage import member_path
-from bot.storage.encrypted import open_encrypted
 from bot.web.console import forms
 from bot.web.console.security import (
     PREFIX,
@@ -26,10 +22,10 @@ from bot.web.console.security import (
     StaffPost,
 )
 from bot.web.console.templates import render
+from bot.web.console.uploads import stream_file
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 AGES = {"new": (None, 2), "week": (None, 7), "over7": (7, None), "over30": (30, None)}
-CHUNK = 64 * 1024
 
 
 def casework(services: Services) -> Casework:
@@ -133,24 +129,9 @@ def add_note(
 def download(
     number: str, upload_id: int, position: int, principal: Admin, services: Services
 ) -> Response:
-    """The original file, decrypted as it streams; always as an attachment, never rendered."""
+    """The original file (admins only; audited before any byte leaves)."""
     try:
-        directory, member, name = casework(services).file_for_download(
-            principal, number, upload_id, position
-        )
-        stream = open_encrypted(
-            member_path(directory, member, services.settings.uploads_dir),
-            services.settings.storage_key,
-        )
-    except (CaseNotFound, FileNotFoundError, ValueError) as error:
+        found = casework(services).file_for_download(principal, number, upload_id, position)
+    except CaseNotFound as error:
         raise HTTPException(404, "No such file.") from error
-
-    def chunks() -> Iterator[bytes]:
-        with stream:
-            while block := stream.read(CHUNK):
-                yield block
-
-    filename = PurePosixPath(name.replace("\\", "/")).name or "file"
-    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
-    return StreamingResponse(chunks(), media_type="application/octet-stream",
-                             headers={"Content-Disposition": disposition})
+    return stream_file(services.settings, *found)

@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from bot.cases.models import Case
 from bot.staff import audit
+from bot.staff.casework import Casework
 from bot.staff.reviews import Reviews
 from bot.transcripts.listing import ConversationFilter, Flag, ReviewFilter, list_conversations
 from bot.transcripts.transcript import load_transcript
 from bot.web.console import forms
 from bot.web.console.security import (
     PREFIX,
+    Admin,
     ConsoleRoute,
     Polling,
     Services,
@@ -24,7 +26,7 @@ from bot.web.console.security import (
     StaffPost,
 )
 from bot.web.console.templates import render
-from bot.web.console.uploads import uploads_of
+from bot.web.console.uploads import stream_file, uploads_of
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 
@@ -95,6 +97,20 @@ def transcript_state(conversation_id: str, principal: Polling, services: Service
     if found is None:
         raise HTTPException(404, "No such conversation.")
     return JSONResponse({"items": len(found.items), "paused": found.paused})
+
+
+@router.get("/conversations/{conversation_id}/uploads/{upload_id}/files/{position}")
+def download(
+    conversation_id: str, upload_id: int, position: int, principal: Admin, services: Services
+) -> Response:
+    """An original file sent in the conversation (admins only; audited)."""
+    try:
+        found = Casework(services.sessions, services.clock).conversation_file(
+            principal, services.settings.secret_key, conversation_id, upload_id, position
+        )
+    except LookupError as error:
+        raise HTTPException(404, "No such file.") from error
+    return stream_file(services.settings, *found)
 
 
 def _back(conversation_id: str, done: str) -> Response:

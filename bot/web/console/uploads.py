@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
+from fastapi import HTTPException, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.models import Upload
+from bot.config import Settings
+from bot.storage import member_path
+from bot.storage.encrypted import open_encrypted
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FileName:
+    position: int
+    name: str  # the patient's file name: admins only
+    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -20,6 +37,7 @@ class UploadView:
     size_bytes: int
     verdict: str
     created_at: datetime
+    files: list[FileName]
 
 
 def uploads_of(
@@ -38,6 +56,26 @@ def uploads_of(
             size_bytes=u.size_bytes,
             verdict=str((u.verdict or {}).get("message") or ""),
             created_at=u.created_at,
+            files=[FileName(f.position, f.relative_path, f.size_bytes) for f in u.files],
         )
         for u in rows
     ]
+
+
+def stream_file(settings: Settings, directory: str, member: str, name: str) -> Response:
+    """One stored file, decrypted as it streams; always an attachment, never rendered."""
+    try:
+        stream = open_encrypted(member_path(directory, member, settings.uploads_dir),
+                                settings.storage_key)
+    except (FileNotFoundError, ValueError) as error:
+        raise HTTPException(404, "No such file.") from error
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while block := stream.read(CHUNK):
+                yield block
+
+    filename = PurePosixPath(name.replace("\\", "/")).name or "file"
+    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    return StreamingResponse(chunks(), media_type="application/octet-stream",
+                             headers={"Content-Disposition": disposition})
