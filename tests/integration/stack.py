@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -32,6 +32,9 @@ class Stack:
     token: str
     tracker_db: Path
     secret_key: str = ""
+    # What the servers were started with, for tests that start another Rasa (another_rasa).
+    env: dict[str, str] = field(default_factory=dict)
+    model: Path | None = None
 
     def say(
         self, sender: str, message: str, metadata: dict[str, object] | None = None
@@ -123,8 +126,9 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             "--port",
             str(rasa_port),
             "--enable-api",
-            "--auth-token",
-            token,
+            # One argument: a token_urlsafe token may start with "-", which argparse would
+            # take for an option.
+            f"--auth-token={token}",
         ],
         "web": [str(ROOT / ".venv/bin/python"), "-m", "bot.web", "--port", str(web_port)],
     }
@@ -145,6 +149,8 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             token=token,
             tracker_db=tracker_db,
             secret_key=secret_key,
+            env=env,
+            model=model,
         )
         wait_until_up(f"{stack.action_url}/health", procs["actions"], logs["actions"], 60)
         wait_until_up(f"{stack.web_url}/healthz", procs["web"], logs["web"], 60)
@@ -158,3 +164,27 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def another_rasa(stack: Stack, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start (without waiting) a second Rasa server on `port` with the stack's model, action
+    server, tracker database and API token, and stop it at the end. For tests that stop and
+    restart Rasa without touching the shared one; loading the model takes about a minute."""
+    assert stack.model is not None, "the stack was not started by running_stack"
+    cmd = [
+        str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(stack.model),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--interface", "127.0.0.1", "--port", str(port), "--enable-api",
+        f"--auth-token={stack.token}",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=stack.env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,362 @@
+"""The bridge between the fake Bot API and the real Rasa server, action server and web app."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import secrets
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from bot.config import Settings, TelegramSettings
+from bot.notify.rasa import UPLOADS_CHECKED, RasaNotifier
+from bot.notify.telegram import send_to_telegram
+from bot.security.tokens import issue_token
+from bot.telegram.app import Tuning, running
+from tests.integration.stack import Stack, another_rasa, free_port
+from tests.telegram.fake_api import TOKEN, FakeTelegram
+from tests.telegram.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+TUNING = Tuning(poll_timeout_seconds=1, notice_after_seconds=3, rasa_deadline_seconds=300)
+GREETING = "can't look at images or give a diagnosis"
+
+
+@pytest.fixture
+def chat() -> int:
+    # A fresh conversation per test: the stack's database is shared by the whole session.
+    return 10_000_000 + secrets.randbelow(10_000_000)
+
+
+def bridge_settings(stack: Stack, fake: FakeTelegram, var_dir: Path, **changes: Any) -> Settings:
+    settings = Settings(
+        var_dir=var_dir,
+        rasa_url=stack.rasa_url,
+        web_port=int(stack.web_url.rsplit(":", 1)[1]),
+        secret_key=stack.secret_key,
+        public_url=stack.web_url,
+        telegram=TelegramSettings(bot_token=TOKEN, api_url=fake.api_url),
+    )
+    return replace(settings, **changes)
+
+
+@asynccontextmanager
+async def bridge(settings: Settings, tuning: Tuning = TUNING) -> AsyncIterator[None]:
+    async with running(settings, tuning):
+        yield
+
+
+def texts(telegram: FakeTelegram, chat: int) -> list[str]:
+    return [html.unescape(t) for t in telegram.texts(chat)]
+
+
+def keyboard(message: dict[str, Any]) -> dict[str, str]:
+    """Button title → callback data."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {row[0]["text"]: row[0].get("callback_data", "") for row in rows}
+
+
+async def press(telegram: FakeTelegram, chat: int, message: dict[str, Any], title: str) -> None:
+    telegram.push(telegram.button_press(chat, message["message_id"], keyboard(message)[title]))
+
+
+async def next_messages(
+    telegram: FakeTelegram,
+    chat: int,
+    before: int,
+    until: Callable[[list[str]], bool],
+    timeout: float = 60,
+) -> list[dict[str, Any]]:
+    """Messages sent after the first `before`, once `until(their texts)` holds."""
+
+    def done() -> bool:
+        return until([html.unescape(t) for t in telegram.texts(chat)[before:]])
+
+    await telegram.wait_until(done, timeout, "the bot's reply")
+    return telegram.sent(chat)[before:]
+
+
+def ends_with(text: str) -> Callable[[list[str]], bool]:
+    return lambda new: bool(new) and new[-1] == text
+
+
+async def test_a_journey_by_text_and_inline_buttons(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(telegram.text(chat, "/start"))
+        new = await next_messages(telegram, chat, 0, ends_with("What would you like help with?"))
+        assert GREETING in html.unescape(new[0]["text"])
+        menu = new[-1]
+        assert "Is a second read worth it for me?" in keyboard(menu)
+        assert all(len(d.encode()) <= 64 for d in keyboard(menu).values())
+
+        count = len(telegram.sent(chat))
+        await press(telegram, chat, menu, "Is a second read worth it for me?")
+        (question,) = await next_messages(
+            telegram, chat, count, ends_with("What kind of exam was it?")
+        )
+        edits = telegram.called("editMessageReplyMarkup", chat)
+        assert edits[-1].params["reply_markup"]["inline_keyboard"][0][0]["text"] == (
+            "✓ Is a second read worth it for me?"
+        )
+
+        count = len(telegram.sent(chat))
+        await press(telegram, chat, question, "MRI")
+        await next_messages(telegram, chat, count, ends_with("Which part of the body was scanned?"))
+
+        count = len(telegram.sent(chat))
+        telegram.push(telegram.text(chat, "my lower back"))  # free text, parsed by the form
+        (situation,) = await next_messages(
+            telegram, chat, count, ends_with("Which of these best describes your situation?")
+        )
+        count = len(telegram.sent(chat))
+        await press(telegram, chat, situation, "Surgery or another big procedure is planned")
+        answer = await next_messages(
+            telegram, chat, count, ends_with("Is there anything else I can help with?")
+        )
+        assert len(answer) >= 2
+    assert len(telegram.called("answerCallbackQuery")) == 3
+    slots = stack.tracker(f"telegram:{chat}")["slots"]
+    assert (slots["exam_type"], slots["body_part"]) == ("mri", "spine")
+    assert slots["second_opinion_reason"]  # the situation button, read by the form
+    user_events = [e for e in stack.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
+    assert user_events[0]["input_channel"] == "rest"
+    metadata = user_events[0]["metadata"]
+    expected = {"channel": "telegram", "chat_id": chat, "language_code": "en"}
+    assert {key: metadata[key] for key in expected} == expected
+
+
+async def test_a_duplicated_update_gets_one_reply(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    update = telegram.text(chat, "/start")
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(update, update)
+        await next_messages(telegram, chat, 0, ends_with("What would you like help with?"))
+        telegram.push(telegram.text(chat, "are you a bot?"))  # a marker after the duplicate
+        await telegram.wait_until(lambda: any("automated" in t for t in texts(telegram, chat)))
+    assert sum(GREETING in t for t in texts(telegram, chat)) == 1
+    events = stack.tracker(f"telegram:{chat}")["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == ["/greet", "are you a bot?"]
+
+
+async def test_a_photo_gets_the_explanation(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(telegram.photo(chat))
+        await telegram.wait_for_sent(chat, 1)
+        (message,) = telegram.sent(chat)
+        assert "photo of a screen" in message["text"]
+        await press(telegram, chat, message, "How do I get my images?")
+        await next_messages(telegram, chat, 1, lambda new: any("DICOM" in t for t in new))
+
+
+async def test_webhook_mode_refuses_a_wrong_or_missing_secret_and_answers_the_right_one(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/tg"
+    tg = TelegramSettings(
+        bot_token=TOKEN,
+        api_url=telegram.api_url,
+        webhook_url=url,
+        webhook_secret="right-secret",
+        webhook_port=port,
+    )
+    update = json.dumps(telegram.text(chat, "/start"))
+    async with (
+        bridge(bridge_settings(stack, telegram, tmp_path, telegram=tg)),
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        assert telegram.webhook is not None and telegram.webhook["secret_token"] == "right-secret"
+        plain = {"Content-Type": "application/json"}
+        missing = await client.post(url, content=update, headers=plain)
+        wrong = await client.post(
+            url, content=update, headers={**plain, "X-Telegram-Bot-Api-Secret-Token": "nope"}
+        )
+        assert (missing.status_code, wrong.status_code) == (403, 403)
+        await asyncio.sleep(1)
+        assert telegram.sent(chat) == []
+        right = await client.post(
+            url,
+            content=update,
+            headers={**plain, "X-Telegram-Bot-Api-Secret-Token": "right-secret"},
+        )
+        assert right.status_code == 200
+        await next_messages(telegram, chat, 0, ends_with("What would you like help with?"))
+
+
+async def test_rasa_stopped_mid_conversation_the_patient_is_told_and_answered_after_it_returns(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    """The bridge talks to Rasa through a TCP proxy on its own port. "Rasa stops": the proxy
+    closes, so the port refuses connections exactly as a stopped server's does. "Rasa returns":
+    a second real Rasa server (same model, action server and tracker database) starts on that
+    port, and the conversation goes on where it was."""
+    port = free_port()
+    proxy = await TcpProxy(port, int(stack.rasa_url.rsplit(":", 1)[1])).start()
+    settings = bridge_settings(stack, telegram, tmp_path, rasa_url=f"http://127.0.0.1:{port}")
+    async with bridge(settings):
+        telegram.push(telegram.text(chat, "/start"))
+        menu = (
+            await next_messages(telegram, chat, 0, ends_with("What would you like help with?"))
+        )[-1]
+        count = len(telegram.sent(chat))
+        await press(telegram, chat, menu, "Is a second read worth it for me?")
+        (question,) = await next_messages(
+            telegram, chat, count, ends_with("What kind of exam was it?")
+        )
+
+        await proxy.stop()
+        count = len(telegram.sent(chat))
+        await press(telegram, chat, question, "MRI")
+        telegram.push(telegram.text(chat, "my lower back"))  # queued behind the first
+        (notice,) = await next_messages(
+            telegram, chat, count, lambda new: len(new) == 1, timeout=30
+        )
+        assert "trouble reaching the assistant" in notice["text"]
+
+        with another_rasa(stack, port, tmp_path / "rasa-again.log"):
+            replies = await next_messages(
+                telegram,
+                chat,
+                count + 1,
+                ends_with("Which of these best describes your situation?"),
+                timeout=400,
+            )
+    assert [html.unescape(m["text"]) for m in replies] == [
+        "Which part of the body was scanned?",
+        "Which of these best describes your situation?",
+    ]
+    slots = stack.tracker(f"telegram:{chat}")["slots"]
+    assert (slots["exam_type"], slots["body_part"]) == ("mri", "spine")
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def _conversation_uploads(stack: Stack, chat: int) -> list[dict[str, Any]]:
+    token = issue_token(stack.secret_key, f"telegram:{chat}", "conversation", 300)
+    response = httpx.get(
+        f"{stack.web_url}/api/uploads", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    response.raise_for_status()
+    return list(response.json()["uploads"])
+
+
+def _ct_study_zip(directory: Path) -> bytes:
+    from tests.fixtures.dicom_factory import ct_series, zip_bytes
+
+    series = directory / "series"
+    series.mkdir()
+    paths = ct_series(series, slices=10, rows=512, cols=512)
+    entries = {f"DICOM/{p.name}": p for p in paths}
+    return zip_bytes(entries, compression=zipfile.ZIP_STORED)
+
+
+async def _checked(stack: Stack, chat: int) -> dict[str, Any]:
+    """The conversation's one upload, once the web app's worker has checked it."""
+    uploads: list[dict[str, Any]] = []
+    for _ in range(240):
+        uploads = _conversation_uploads(stack, chat)
+        if uploads and uploads[0]["status"] in ("checked", "failed"):
+            (upload,) = uploads
+            return upload
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"upload not checked: {uploads}")
+
+
+def _chat_text(telegram: FakeTelegram, chat: int) -> str:
+    # Rasa's REST channel sends each paragraph of a message as its own message.
+    return "\n\n".join(texts(telegram, chat))
+
+
+async def test_a_5_mb_dicom_study_is_uploaded_and_its_verdict_comes_back(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    study = _ct_study_zip(tmp_path)
+    assert 5_000_000 < len(study) < 6_000_000
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(telegram.document(chat, "study.zip", study, mime_type="application/zip"))
+        upload = await _checked(stack, chat)
+        assert (upload["files"], upload["bytes"], upload["ok"]) == (1, len(study), True)
+        assert "CT" in upload["message"]
+        await telegram.wait_until(
+            lambda: upload["message"] in _chat_text(telegram, chat), 60, "the verdict"
+        )
+    events = stack.tracker(f"telegram:{chat}")["events"]
+    (sent,) = [e for e in events if e["event"] == "user"]
+    assert sent["text"] == "/upload_files"
+    assert sent["metadata"]["upload_ids"] == [upload["id"]]
+
+
+async def test_a_25_mb_document_gets_a_link_and_an_upload_through_it_joins_the_conversation(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    settings = bridge_settings(stack, telegram, tmp_path)
+    async with bridge(settings):
+        telegram.push(telegram.document(chat, "cd.zip", size=25 * 1024 * 1024))
+        await telegram.wait_for_sent(chat, 1)
+    (text,) = telegram.texts(chat)
+    link = html.unescape(text.split('href="')[1].split('"')[0])
+    assert link.startswith(f"{stack.web_url}/upload?token=")
+    assert httpx.get(link, timeout=10).status_code == 200  # the upload page
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    study = _ct_study_zip(tmp_path)
+    response = httpx.post(
+        f"{stack.web_url}/api/uploads",
+        headers={"Authorization": f"Bearer {token}"},
+        files=[("file", ("study.zip", study, "application/zip"))],
+        timeout=60,
+    )
+    assert response.status_code == 201, response.text
+    (created,) = response.json()["uploads"]
+    upload = await _checked(stack, chat)  # listed under telegram:<chat id>
+    assert upload["id"] == created["id"]
+
+    # What the web app does when a link upload is checked: wake the conversation in Rasa
+    # (trigger_intent) and hand the bot's reply to the Telegram notifier.
+    messages = _trigger_uploads_checked(stack, f"telegram:{chat}", [upload["id"]])
+    await send_to_telegram(f"telegram:{chat}", messages, settings)
+    assert upload["message"] in _chat_text(telegram, chat)
+
+
+def _trigger_uploads_checked(stack: Stack, sender: str, ids: list[str]) -> list[dict[str, Any]]:
+    """RasaNotifier.uploads_checked without its URL quoting (see the xfail test below)."""
+    response = httpx.post(
+        f"{stack.rasa_url}/conversations/{sender}/trigger_intent",
+        params={"token": stack.token, "output_channel": "latest"},
+        json={"name": UPLOADS_CHECKED, "entities": {"upload_ids": ",".join(ids)}},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return list(response.json()["messages"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bot/notify/rasa.py quotes ':' in the URL path and Rasa does not unquote path "
+    "parameters, so the trigger lands in a conversation named 'telegram%3A<chat id>'",
+)
+async def test_the_rasa_notifier_wakes_a_telegram_conversation(stack: Stack, chat: int) -> None:
+    sender = f"telegram:{chat}"
+    stack.say(sender, "hi")
+    await RasaNotifier(stack.rasa_url, stack.token, attempts=1).uploads_checked(sender, ["up_x"])
+    intents = [
+        e["parse_data"]["intent"]["name"]
+        for e in stack.tracker(sender)["events"]
+        if e["event"] == "user"
+    ]
+    assert intents[-1] == UPLOADS_CHECKED
