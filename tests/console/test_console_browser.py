@@ -10,14 +10,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.chat import Chat
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    playwright,
-    screenshot,
-)
+from tests.browser.conftest import ARGS, CHROMIUM, ensure_tools, screenshot
 from tests.browser.test_accessibility import axe_violations, describe
 from tests.integration.stack import ROOT, Stack
 
@@ -25,6 +21,17 @@ pytestmark = pytest.mark.integration
 
 PASSWORD = "a long console passphrase"
 TIMEOUT = 45_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Module-scoped, so sync Playwright lets go of the event loop when these tests end (the
+    async tests that run later need it)."""
+    ensure_tools()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,7 @@ def admin_account(stack: Stack) -> str:
 
 
 @pytest.fixture
-def console(browser: Browser, stack: Stack, admin_account: str) -> Iterator[Page]:  # noqa: F811
+def console(browser: Browser, stack: Stack, admin_account: str) -> Iterator[Page]:
     staff = browser.new_context(viewport={"width": 1280, "height": 900})
     staff.set_default_timeout(TIMEOUT)
     tab = staff.new_page()
@@ -57,7 +64,7 @@ def console(browser: Browser, stack: Stack, admin_account: str) -> Iterator[Page
 
 
 @pytest.fixture
-def patient_context(browser: Browser) -> Iterator[BrowserContext]:  # noqa: F811
+def patient_context(browser: Browser) -> Iterator[BrowserContext]:
     patient = browser.new_context(viewport={"width": 1280, "height": 800})
     patient.set_default_timeout(TIMEOUT)
     yield patient
@@ -167,7 +174,7 @@ def test_take_over_a_widget_chat(
 
 
 def test_console_pages_pass_an_axe_scan(
-    browser: Browser, stack: Stack, admin_account: str  # noqa: F811
+    browser: Browser, stack: Stack, admin_account: str
 ) -> None:
     # axe is injected as an inline script, which the console's CSP rightly blocks.
     staff = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})

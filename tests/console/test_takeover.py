@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -19,6 +22,15 @@ from bot.web.console.services import ConsoleServices
 from tests.cases.conftest import FakeClock
 from tests.console.conftest import audit_actions, csrf_of
 from tests.console.rasa_events import Chat, sample_chats, store
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: a browser test's sync Playwright may hold this thread's
+    event loop for the rest of the session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class FakeRasa:
@@ -43,12 +55,12 @@ def takeover(rasa: FakeRasa, sent: list[tuple[str, str]] | None = None) -> Takeo
     return Takeover("http://rasa:5005", "tok", telegram, transport=httpx.MockTransport(rasa))
 
 
-async def test_pause_reply_resume_requests() -> None:
+def test_pause_reply_resume_requests() -> None:
     rasa = FakeRasa()
     client = takeover(rasa)
-    await client.pause("web 1/2")
-    via = await client.reply("web 1/2", "  I'll check your CD.  ", "Alex", "alex")
-    await client.resume("web 1/2")
+    run(client.pause("web 1/2"))
+    via = run(client.reply("web 1/2", "  I'll check your CD.  ", "Alex", "alex"))
+    run(client.resume("web 1/2"))
     assert via == "rasa"
     paths = {r.url.raw_path.split(b"?")[0] for r in rasa.requests}
     assert paths == {b"/conversations/web%201%2F2/tracker/events"}
@@ -63,19 +75,19 @@ async def test_pause_reply_resume_requests() -> None:
     assert "output_channel" not in dict(rasa.requests[0].url.params)
 
 
-async def test_telegram_replies_are_recorded_then_sent_by_the_bridge() -> None:
+def test_telegram_replies_are_recorded_then_sent_by_the_bridge() -> None:
     rasa, sent = FakeRasa(), []
-    via = await takeover(rasa, sent).reply("telegram:4242", "Hello", "Alex", "alex")
+    via = run(takeover(rasa, sent).reply("telegram:4242", "Hello", "Alex", "alex"))
     assert via == "telegram"
     assert sent == [("telegram:4242", "Alex from the support team: Hello")]
     assert "output_channel" not in dict(rasa.requests[0].url.params)  # no double delivery
 
 
-async def test_failures_raise() -> None:
+def test_failures_raise() -> None:
     with pytest.raises(TakeoverFailed):
-        await takeover(FakeRasa(status=500)).pause("c")
+        run(takeover(FakeRasa(status=500)).pause("c"))
     with pytest.raises(TakeoverFailed):
-        await Takeover("http://rasa", "").pause("c")  # no token configured
+        run(Takeover("http://rasa", "").pause("c"))  # no token configured
 
 
 class RecordingTakeover:
@@ -161,7 +173,7 @@ def test_rasa_down_is_reported(
     assert response.status_code == 502 and "could not pause" in response.text
 
 
-async def test_default_wiring_reaches_the_telegram_notifier(
+def test_default_wiring_reaches_the_telegram_notifier(
     settings: Settings, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Built from settings, replies to Telegram chats go to bot.notify.telegram (which, with no
@@ -170,6 +182,6 @@ async def test_default_wiring_reaches_the_telegram_notifier(
     rasa = FakeRasa()
     takeover._transport = httpx.MockTransport(rasa)
     caplog.set_level(logging.INFO, logger="bot.notify.telegram")
-    assert await takeover.reply("telegram:4242", "Hello Jane", "Alex", "alex") == "telegram"
+    assert run(takeover.reply("telegram:4242", "Hello Jane", "Alex", "alex")) == "telegram"
     assert rasa.bodies()[0]["text"] == "Alex from the support team: Hello Jane"
     assert "4242" in caplog.text and "Jane" not in caplog.text
