@@ -4,6 +4,7 @@ signs in, finds a conversation that went through Rasa, reviews it, takes over a 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import uuid
@@ -28,6 +29,13 @@ def browser() -> Iterator[Browser]:
     """Module-scoped, so sync Playwright lets go of the event loop when these tests end (the
     async tests that run later need it)."""
     ensure_tools()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # free, as it should be
+    else:
+        pytest.fail("another sync Playwright still holds the event loop: browser fixtures must be "
+                    "module-scoped (see tests/browser/conftest.py)")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
