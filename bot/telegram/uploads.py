@@ -46,7 +46,9 @@ class UploadUnavailable(Exception):
 
 
 def upload_link(public_url: str, secret_key: str, conversation_id: str) -> str:
-    token = issue_token(secret_key, conversation_id, "upload", LINK_TTL_HOURS * 3600)
+    """A page for big files. Its "link" scope makes the web app tell the bot when the files are
+    checked (no chat message of ours follows them, unlike our own "upload" uploads)."""
+    token = issue_token(secret_key, conversation_id, "link", LINK_TTL_HOURS * 3600)
     return f"{public_url.rstrip('/')}/upload?{urlencode({'token': token})}"
 
 

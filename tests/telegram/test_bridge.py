@@ -188,7 +188,7 @@ async def test_a_document_over_20_mb_gets_a_private_upload_link(
     link = html.unescape(text.split('href="')[1].split('"')[0])
     assert link.startswith(f"{backend.url}/upload?token=")
     token = parse_qs(urlsplit(link).query)["token"][0]
-    claims = verify_token(SECRET, token, ("upload",))
+    claims = verify_token(SECRET, token, ("link",))
     assert claims.conversation_id == f"telegram:{CHAT}"
     assert 23 * 3600 < claims.expires_at - time.time() <= 24 * 3600
     assert backend.rasa_bodies == [] and backend.uploads == []

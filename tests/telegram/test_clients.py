@@ -142,5 +142,5 @@ async def test_upload_errors_carry_the_patient_message_and_outages_are_retried()
 def test_upload_link_is_bound_to_the_conversation_and_expires() -> None:
     link = upload_link("https://clinic.test/", KEY, "telegram:9")
     assert link.startswith("https://clinic.test/upload?token=")
-    claims = verify_token(KEY, link.split("token=")[1], ("upload",))
-    assert claims.conversation_id == "telegram:9" and claims.scope == "upload"
+    claims = verify_token(KEY, link.split("token=")[1], ("link",))
+    assert claims.conversation_id == "telegram:9" and claims.scope == "link"
