@@ -19,6 +19,7 @@ from bot.cases.models import (
     UploadFile,
 )
 from bot.cases.records import DeletionReport
+from bot.staff.models import ConversationNote, ConversationReview, ConversationTag
 
 
 def erase_conversation(
@@ -60,6 +61,11 @@ def erase_conversation(
         ),
         status_lookup_attempts=_delete(
             session, delete(StatusLookupAttempt).where(StatusLookupAttempt.conversation_id == ours)
+        ),
+        # Staff notes about the conversation may describe the patient.
+        conversation_reviews=sum(
+            _delete(session, delete(model).where(model.conversation_id == ours))
+            for model in (ConversationNote, ConversationTag, ConversationReview)
         ),
         tracker_events=delete_tracker_events(session, conversation_id),
     )

@@ -21,6 +21,12 @@ logger = logging.getLogger(__name__)
 UPLOADS_CHECKED = "EXTERNAL_uploads_checked"
 
 
+def conversation_path(conversation_id: str) -> str:
+    """The conversation id as a URL path segment. Rasa does not unquote path parameters, so
+    characters that are legal in a path (':' in "telegram:<chat id>") must stay as they are."""
+    return quote(conversation_id, safe=":@!$&'()*+,;=-._~")
+
+
 class RasaNotifier:
     """Offline (does nothing) when no Rasa API token is configured, so tests and demos without
     Rasa still work."""
@@ -53,7 +59,7 @@ class RasaNotifier:
     async def _trigger(self, conversation_id: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         if not self._token:
             return []
-        url = f"{self._url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        url = f"{self._url}/conversations/{conversation_path(conversation_id)}/trigger_intent"
         params = {"token": self._token, "output_channel": "latest"}
         client = self._client or httpx.AsyncClient(timeout=30)
         try:

@@ -14,10 +14,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
+from bot.notify.rasa import conversation_path
 from bot.notify.telegram import is_telegram
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Takeover:
     ) -> None:
         if not self._token:
             raise TakeoverFailed("no Rasa API token is configured (RASA_API_TOKEN)")
-        url = f"{self._url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        url = f"{self._url}/conversations/{conversation_path(conversation_id)}/tracker/events"
         params = {"token": self._token, "include_events": "NONE"}
         if deliver:
             params |= {"output_channel": "latest", "execute_side_effects": "true"}

@@ -22,13 +22,30 @@ from bot.cases.models import (
     Upload,
     UploadFile,
 )
+from bot.staff.models import ConversationNote, ConversationReview, ConversationTag
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock, count_events, create_rasa_events
 
 OTHER = ContactDetails("Oskar Brightwater", date(1985, 5, 5), email="oskar@example.net")
 ALL_TABLES = (
     Patient, Case, CaseStatusChange, StaffNote, Upload, UploadFile, ConsentRecord,
-    StatusLookupAttempt,
+    StatusLookupAttempt, ConversationReview, ConversationTag, ConversationNote,
 )  # fmt: skip
+
+
+def _add_review(sessions: sessionmaker[Session], conversation_id: str) -> None:
+    """What the console leaves: a review status, a tag and a note that may name the patient."""
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    with sessions.begin() as session:
+        session.add(ConversationReview(
+            conversation_id=conversation_id, status="follow_up", reviewed_by="ana", reviewed_at=at
+        ))
+        session.add(ConversationTag(
+            conversation_id=conversation_id, tag="callback", added_by="ana", added_at=at
+        ))
+        session.add(ConversationNote(
+            conversation_id=conversation_id, author="ana", body=f"{JANE.full_name} will call",
+            created_at=at,
+        ))  # fmt: skip
 
 
 def _add_upload(sessions: sessionmaker[Session], conversation_id: str, stored_name: str,
@@ -95,6 +112,7 @@ def two_conversations(
     _add_upload(sessions, "conv-jane", "jane-before-case.bin", None)
     _add_upload(sessions, "conv-jane", "jane-report.pdf", jane)
     service.lookup_status("conv-jane", jane, date(1900, 1, 1), clock.now)
+    _add_review(sessions, "conv-jane")
 
     service.record_consent("conv-oskar", "rest", True, "2026-01")
     oskar = service.open_case("conv-oskar", "rest", OTHER, KNEE_MRI).number
@@ -119,12 +137,13 @@ def test_deletes_everything_of_the_conversation(
     assert sorted(removed) == ["jane-before-case.bin", "jane-report.pdf"]
     assert report == DeletionReport(
         patients=1, cases=1, status_changes=2, staff_notes=1, uploads=2,
-        consent_records=1, status_lookup_attempts=1, tracker_events=2,
+        consent_records=1, status_lookup_attempts=1, conversation_reviews=3, tracker_events=2,
     )  # fmt: skip
     after = _counts(sessions)
     assert after == {
         "patients": 1, "cases": 1, "case_status_changes": 1, "staff_notes": 0, "uploads": 1,
         "upload_files": 1, "consent_records": 1, "status_lookup_attempts": 1,
+        "conversation_reviews": 0, "conversation_tags": 0, "conversation_notes": 0,
     }  # fmt: skip
     # The report counts uploads, not their files' rows (2 here), nor the tracker events (2).
     assert sum(before.values()) - sum(after.values()) == sum(report.as_counts().values())

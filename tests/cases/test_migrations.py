@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+import bot.staff.models  # noqa: F401  (the console's tables are ours too)
 from bot.cases.models import AuditEntry, Base
 from bot.db import alembic_config, include_object, make_engine, migrate
 from tests.cases.conftest import RASA_EVENTS, Backend, count_events, create_rasa_events
@@ -28,6 +29,13 @@ OUR_TABLES = {
     "staff_notes",
     "audit_entries",
     "status_lookup_attempts",
+    # The staff console's (bot/staff/models.py).
+    "staff_users",
+    "staff_sessions",
+    "login_throttle",
+    "conversation_reviews",
+    "conversation_tags",
+    "conversation_notes",
 }
 
 

@@ -63,3 +63,11 @@ async def test_offline_without_a_token() -> None:
     assert not notifier.online
     assert await notifier.uploads_checked("c1", ["up_a"]) == []
     assert seen == []
+
+
+async def test_a_telegram_conversation_id_keeps_its_colon() -> None:
+    """Rasa does not unquote path parameters: "telegram%3A42" would be another conversation."""
+    seen: list[httpx.Request] = []
+    client = recording_client([httpx.Response(200, json={"messages": []})], seen)
+    await RasaNotifier("http://rasa.test", "t", client=client).uploads_checked("telegram:42", ["u"])
+    assert seen[0].url.raw_path.split(b"?")[0] == b"/conversations/telegram:42/trigger_intent"

@@ -336,11 +336,6 @@ async def test_a_25_mb_document_gets_a_link_and_the_upload_is_bound_to_the_conve
     assert upload["ok"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/notify/rasa.py quotes ':' in the URL path and Rasa does not unquote path "
-    "parameters, so the web app wakes a conversation named 'telegram%3A<chat id>'",
-)
 async def test_the_verdict_of_a_link_upload_reaches_the_telegram_chat(
     stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
 ) -> None:

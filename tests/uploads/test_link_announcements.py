@@ -67,7 +67,8 @@ def run_upload(
             return record.status == "checked"
 
         wait_for(checked)
-        wait_for(lambda: scope != "link" or bool(rasa.calls))
+        announced = scope == "link" or conversation_id.startswith("telegram:")
+        wait_for(lambda: not announced or bool(rasa.calls))
     return public_id
 
 
@@ -118,3 +119,13 @@ async def test_the_announcer_ignores_records_not_from_a_link() -> None:
     )
     await announce(record)
     assert rasa.calls == []
+
+
+def test_telegram_bridge_uploads_are_announced_for_slow_checks(
+    upload_service: UploadService, api: UploadsApi
+) -> None:
+    rasa, delivered = FakeRasa(), []  # type: ignore[var-annotated]
+    run_upload(upload_service, api, "telegram:7", "upload", rasa, delivered)
+    wait_for(lambda: bool(delivered))
+    assert [path for path, _ in rasa.calls] == ["/conversations/telegram:7/trigger_intent"]
+    assert delivered == [("telegram:7", [{"text": "I found 1 study."}])]
