@@ -46,14 +46,16 @@ def ensure_tools() -> None:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a sync Playwright keeps an asyncio loop running in this thread
+# while it is open, which breaks every async test that would run after it.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     ensure_tools()
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
     yield browser
