@@ -18,7 +18,10 @@ from bot.web.widget import STATIC_DIR, widget_router
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="SecondRead", version="0.1.0")
+    # No public API docs: they would map every route for anyone (the routes are in the README).
+    app = FastAPI(
+        title="SecondRead", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None
+    )
     # The widget runs on clinics' own sites: it calls our APIs cross-origin with a bearer token
     # (never cookies), so allowing those origins exposes nothing without a token.
     app.add_middleware(

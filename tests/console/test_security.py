@@ -17,17 +17,13 @@ from bot.web.console.security import SECURITY_HEADERS, csrf_checked
 from tests.console.conftest import csrf_of
 
 # Routes outside the console that are public on purpose (health, widget assets and the
-# widget's own session creation, API docs). Anything else must refuse an anonymous caller.
+# widget's own session creation). Anything else must refuse an anonymous caller.
 PUBLIC_ROUTES = {
     ("GET", "/healthz"),
     ("GET", "/"),
     ("GET", "/widget.js"),
     ("GET", "/widget.css"),
     ("POST", "/api/sessions"),
-    ("GET", "/openapi.json"),
-    ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
 } | {("GET", path) for path in PUBLIC_PATHS} | {("POST", "/console/login")}
 
 
@@ -155,3 +151,8 @@ def test_agents_cannot_read_the_audit_trail(admin: TestClient, agent: TestClient
 def test_static_files_are_whitelisted(anonymous: TestClient) -> None:
     assert anonymous.get("/console/static/console.css").status_code == 200
     assert anonymous.get("/console/static/app.py").status_code == 404
+
+
+def test_no_api_docs_are_published(anonymous: TestClient) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert anonymous.get(path).status_code == 404, path
