@@ -17,10 +17,10 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.config import Settings, TelegramSettings
+from bot.notify.telegram.state import BridgeState
 from bot.telegram.bridge import Bridge
 from bot.telegram.commands import COMMANDS
 from bot.telegram.rasa_client import RasaClient
-from bot.telegram.state import BridgeState
 from bot.telegram.uploads import UploadClient
 
 logger = logging.getLogger(__name__)

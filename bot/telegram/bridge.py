@@ -20,15 +20,15 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.notify.telegram.ids import conversation_id
+from bot.notify.telegram.render import Outgoing, render_messages, to_html, to_plain
+from bot.notify.telegram.sender import CALLBACK_PREFIX, Sender, chosen_keyboard, send_quietly
+from bot.notify.telegram.state import BridgeState
 from bot.telegram import texts
 from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
 from bot.telegram.files import DocumentIntake
-from bot.telegram.ids import conversation_id
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable
-from bot.telegram.render import Outgoing, render_messages, to_html, to_plain
-from bot.telegram.sender import CALLBACK_PREFIX, Sender, chosen_keyboard, send_quietly
-from bot.telegram.state import BridgeState
 from bot.telegram.uploads import UploadClient
 
 logger = logging.getLogger(__name__)

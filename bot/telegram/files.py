@@ -19,8 +19,8 @@ from typing import BinaryIO, cast
 from telegram import Bot, Document
 from telegram.error import BadRequest
 
+from bot.notify.telegram.ids import conversation_id
 from bot.telegram import texts
-from bot.telegram.ids import conversation_id
 from bot.telegram.uploads import (
     LINK_TTL_HOURS,
     MAX_DOWNLOAD_BYTES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram.render import Button
+from bot.notify.telegram.render import Button
 
 TROUBLE = "I'm having trouble reaching the assistant right now. I'll answer as soon as I can."
 GAVE_UP = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram.render import (
+from bot.notify.telegram.render import (
     CHOOSE,
     MAX_TEXT,
     Button,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.telegram.render import Button
-from bot.telegram.sender import CALLBACK_PREFIX, keyboard
-from bot.telegram.state import (
+from bot.notify.telegram.render import Button
+from bot.notify.telegram.sender import CALLBACK_PREFIX, keyboard
+from bot.notify.telegram.state import (
     BUTTON_RETENTION_SECONDS,
     UPDATE_RETENTION_SECONDS,
     BridgeState,

@@ -11,8 +11,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.telegram.render import Button, Outgoing
-from bot.telegram.state import BridgeState
+from bot.notify.telegram.render import Button, Outgoing
+from bot.notify.telegram.state import BridgeState
 
 logger = logging.getLogger(__name__)
 

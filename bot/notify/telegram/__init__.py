@@ -1,9 +1,10 @@
 """Messages to a Telegram conversation from outside the chat (web app, staff console).
 
 E.g. the verdict on files sent through an upload link: the web app gets the bot's messages back
-from Rasa's trigger_intent (bot.notify.rasa) and hands them here. Rendering and buttons are the
-bridge's own (bot.telegram.render/sender), so a button pressed later reaches the bridge like any
-other. Offline (does nothing) without TELEGRAM_BOT_TOKEN.
+from Rasa's trigger_intent (bot.notify.rasa) and hands them here. Rendering, sending and the
+button ids live here, one floor below the bridge (bot.telegram) and the web app, which both use
+them, so a button pressed later reaches the bridge like any other. Offline (does nothing)
+without TELEGRAM_BOT_TOKEN.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.config import Settings
-from bot.telegram.ids import chat_id_of, is_telegram
-from bot.telegram.render import Outgoing, render_messages, to_html, to_plain
-from bot.telegram.sender import Sender
-from bot.telegram.state import BridgeState
+from bot.notify.telegram.ids import chat_id_of, is_telegram
+from bot.notify.telegram.render import Outgoing, render_messages, to_html, to_plain
+from bot.notify.telegram.sender import Sender
+from bot.notify.telegram.state import BridgeState
 
 logger = logging.getLogger(__name__)
 
