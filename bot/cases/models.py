@@ -191,6 +191,16 @@ class Upload(Base):
     )
 
 
+class UsedUploadLink(Base):
+    """Upload links are one-time: the token id of each link that completed an upload. Only the
+    random token id is kept, nothing about the patient or the conversation."""
+
+    __tablename__ = "used_upload_links"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime]
+
+
 class UploadFile(Base):
     __tablename__ = "upload_files"
     __table_args__ = (UniqueConstraint("upload_id", "position"),)

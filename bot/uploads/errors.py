@@ -37,6 +37,15 @@ def unauthorized() -> UploadRefused:
     )
 
 
+def link_used() -> UploadRefused:
+    return UploadRefused(
+        410,
+        "link_used",
+        "This upload link has already been used. If you have more files, please ask for a new "
+        "link in the chat.",
+    )
+
+
 def not_found() -> UploadRefused:
     return UploadRefused(404, "not_found", "I couldn't find that upload in this conversation.")
 

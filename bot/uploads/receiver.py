@@ -33,6 +33,7 @@ from bot.uploads.multipart import (
 from bot.uploads.naming import clean_relative_path, summary_kind
 from bot.uploads.records import (
     ConversationQuotaExceeded,
+    LinkAlreadyUsed,
     NewUpload,
     StoredFile,
     UploadGone,
@@ -63,6 +64,7 @@ class _Incoming:
 class _State:
     conversation_id: str | None
     via_link: bool = False  # sent from an upload page: no chat message will follow
+    link_token_id: str | None = None  # upload links are one-time
     stored_before: int = 0
     upload: NewUpload | None = None
     executor: ThreadPoolExecutor | None = None  # the upload's writer thread
@@ -121,6 +123,10 @@ class UploadReceiver:
         claims = errors.authorize_claims(self._settings.secret_key, token)
         state.conversation_id = claims.conversation_id
         state.via_link = claims.scope == "link"
+        if state.via_link:
+            state.link_token_id = claims.token_id
+            if await _db(self._service.link_used, claims.token_id):
+                raise errors.link_used()
         state.stored_before = await _db(self._service.stored_bytes, state.conversation_id)
         # Refuse before reading only what is over the limit for sure: the declared length
         # includes the multipart framing (part headers are a few hundred bytes per file).
@@ -229,7 +235,11 @@ class UploadReceiver:
             )
         kind = summary_kind([file.relative_path for file in named])
         try:
-            return await _db(self._service.complete, upload.id, named, kind)
+            return await _db(
+                self._service.complete, upload.id, named, kind, state.link_token_id
+            )
+        except LinkAlreadyUsed:
+            raise errors.link_used() from None
         except ConversationQuotaExceeded:
             raise errors.conversation_quota(self._limits) from None
         except UploadGone:

@@ -82,5 +82,9 @@ class UploadGone(Exception):
     """The upload was erased (the patient deleted their data) while it was being received."""
 
 
+class LinkAlreadyUsed(Exception):
+    """The one-time upload link already completed an upload."""
+
+
 class ConversationQuotaExceeded(Exception):
     """Storing this upload would take the conversation over its total size limit."""

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases.models import Upload, UploadFile
+from bot.cases.models import Upload, UploadFile, UsedUploadLink
 from bot.cases.records import StorageUnavailable
 from bot.config import Settings
 from bot.storage import new_stored_name, remove_stored_file, stored_path
@@ -30,6 +30,7 @@ from bot.uploads.records import (
     UNCHECKED_STATUSES,
     CheckJob,
     ConversationQuotaExceeded,
+    LinkAlreadyUsed,
     NewUpload,
     StoredFile,
     UploadDetails,
@@ -169,10 +170,21 @@ class UploadService:
             raise
         return NewUpload(row.id, row.public_id, conversation_id, directory)
 
-    def complete(self, upload_id: int, files: Sequence[StoredFile], kind: str) -> UploadRecord:
+    def link_used(self, token_id: str) -> bool:
+        with _storage_errors("link_used"), self._sessions() as session:
+            return session.get(UsedUploadLink, token_id) is not None
+
+    def complete(
+        self,
+        upload_id: int,
+        files: Sequence[StoredFile],
+        kind: str,
+        link_token_id: str | None = None,
+    ) -> UploadRecord:
         """Record the stored files and queue the upload (`pending`). Raises UploadGone when the
         upload was erased meanwhile, ConversationQuotaExceeded when the conversation's stored
-        uploads would exceed its limit; the caller then abandons it."""
+        uploads would exceed its limit, LinkAlreadyUsed when `link_token_id` (a one-time upload
+        link) completed an upload before; the caller then abandons it."""
         total = sum(file.size_bytes for file in files)
         with _storage_errors("complete"), self._sessions.begin() as session:
             row = session.get(Upload, upload_id, with_for_update=True)
@@ -180,6 +192,15 @@ class UploadService:
                 raise UploadGone()
             if _stored_bytes(session, row.conversation_id) + total > self._max_conversation_bytes:
                 raise ConversationQuotaExceeded()
+            if link_token_id is not None:
+                if session.get(UsedUploadLink, link_token_id) is not None:
+                    raise LinkAlreadyUsed()
+                session.add(UsedUploadLink(token_id=link_token_id, used_at=self._clock()))
+                try:
+                    session.flush()
+                except IntegrityError:
+                    # Two uploads raced through the same link: the other one got it.
+                    raise LinkAlreadyUsed() from None
             # In slices: a CD's 20,000 rows at once would cost tens of MB of parameters.
             for start in range(0, len(files), INSERT_SLICE):
                 session.execute(

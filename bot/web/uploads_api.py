@@ -119,10 +119,13 @@ class UploadsApi:
 
     async def page(self, request: Request) -> HTMLResponse:
         token = request.query_params.get("token", "")
+        used = False
         try:
-            errors.authorize(self.settings.secret_key, token)
-            valid = True
-        except UploadRefused:
+            claims = errors.authorize_claims(self.settings.secret_key, token)
+            if claims.scope == "link":
+                used = await asyncio.to_thread(self.service.link_used, claims.token_id)
+            valid = not used
+        except (UploadRefused, StorageUnavailable):
             valid = False
         limits = self.settings.upload_limits
         nonce = secrets.token_urlsafe(16)
@@ -132,6 +135,7 @@ class UploadsApi:
             {
                 "token": token if valid else "",
                 "valid": valid,
+                "used": used,
                 "max_request_bytes": limits.max_request_bytes,
                 "max_request_text": errors.human_bytes(limits.max_request_bytes),
                 "max_files": limits.max_files_per_study,

@@ -26,6 +26,7 @@ OUR_TABLES = {
     "case_status_changes",
     "uploads",
     "upload_files",
+    "used_upload_links",
     "staff_notes",
     "audit_entries",
     "status_lookup_attempts",
