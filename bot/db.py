@@ -6,9 +6,11 @@ keeps its `events` table in the same database, so our migrations must leave that
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +101,22 @@ def migrate(url: str | URL | None = None) -> None:
 
 if __name__ == "__main__":  # `python -m bot.db` migrates the configured database.
     migrate()
+
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Exception):
+    """The database could not be reached or refused the write; nothing was changed.
+    The message never carries patient data, so it is safe to log."""
+
+
+@contextmanager
+def storage_errors(operation: str) -> Iterator[None]:
+    """Database failures as StorageUnavailable, which callers turn into a kind message."""
+    try:
+        yield
+    except (DBAPIError, PoolTimeout) as exc:
+        # The type only: even without parameters, messages are not ours to vouch for.
+        logger.warning("storage error during %s: %s", operation, type(exc).__name__)
+        raise StorageUnavailable(f"the database is unavailable ({operation})") from exc

@@ -8,11 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.cases.status import CaseStatus
-
-
-class StorageUnavailable(Exception):
-    """The database could not be reached or refused the write; nothing was changed.
-    The message never carries patient data, so it is safe to log."""
+from bot.db import StorageUnavailable as StorageUnavailable  # callers import it from here
 
 
 class CaseNotFound(LookupError):

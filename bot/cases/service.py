@@ -7,14 +7,13 @@ Database failures surface as StorageUnavailable. Nothing here logs patient data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.erasure import delete_tracker_events, erase_conversation
@@ -40,6 +39,7 @@ from bot.cases.records import (
     StorageUnavailable,
 )
 from bot.cases.status import CaseStatus, describe_status, require_transition
+from bot.db import storage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +54,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@contextmanager
-def _storage_errors(operation: str) -> Iterator[None]:
-    try:
-        yield
-    except (DBAPIError, PoolTimeout) as exc:
-        # The type only: even without parameters, messages are not ours to vouch for.
-        logger.warning("storage error during %s: %s", operation, type(exc).__name__)
-        raise StorageUnavailable(f"the case database is unavailable ({operation})") from exc
+def _storage_errors(operation: str) -> AbstractContextManager[None]:
+    return storage_errors(f"cases.{operation}")
 
 
 class CaseService:

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import Upload, UploadFile, UsedUploadLink
-from bot.cases.records import StorageUnavailable
 from bot.config import Settings
+from bot.db import storage_errors
 from bot.storage import new_stored_name, remove_stored_file, stored_path
 from bot.uploads.records import (
     STORED_STATUSES,
@@ -54,13 +53,8 @@ def new_public_id() -> str:
     return PUBLIC_ID_PREFIX + secrets.token_urlsafe(16)
 
 
-@contextmanager
-def _storage_errors(operation: str) -> Iterator[None]:
-    try:
-        yield
-    except (DBAPIError, PoolTimeout) as exc:
-        logger.warning("storage error during uploads.%s: %s", operation, type(exc).__name__)
-        raise StorageUnavailable(f"the uploads database is unavailable ({operation})") from exc
+def _storage_errors(operation: str) -> AbstractContextManager[None]:
+    return storage_errors(f"uploads.{operation}")
 
 
 class UploadService:
