@@ -41,6 +41,8 @@ from bot.cases.records import (
 from bot.cases.status import CaseStatus, describe_status, require_transition
 from bot.db import storage_errors
 
+# The consent text: "while the case is open and up to 12 months after it closes".
+RETENTION = timedelta(days=365)
 logger = logging.getLogger(__name__)
 
 STATUS_LOOKUP_LIMIT = 5
@@ -283,6 +285,25 @@ class CaseService:
             )
         logger.info("deleted patient data: %s", counts)
         return report
+
+    def purge_expired(
+        self, remove_file: Callable[[str], None], retention: timedelta = RETENTION
+    ) -> int:
+        """Erase the conversations whose case closed (or was cancelled) longer than `retention`
+        ago, as the consent text promises; returns how many were erased."""
+        cutoff = self._clock() - retention
+        with _storage_errors("purge_expired"), self._sessions() as session:
+            expired = list(
+                session.scalars(
+                    select(Case.conversation_id).where(
+                        Case.status.in_([CaseStatus.CLOSED.value, CaseStatus.CANCELLED.value]),
+                        Case.updated_at < cutoff,
+                    )
+                )
+            )
+        for conversation_id in expired:
+            self.delete_patient_data(conversation_id, remove_file, actor="retention")
+        return len(expired)
 
     def purge_tracker_events(self, conversation_id: str) -> int:
         """Delete Rasa's stored events of one conversation. Rasa's SQL tracker store saves the

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -10,10 +14,18 @@ from bot.config import Settings
 from bot.notify.rasa import RasaNotifier
 from bot.notify.telegram import send_to_telegram
 from bot.notify.uploads import link_upload_announcer, partial_settings
+from bot.retention import purge_daily
 from bot.web.console import router as console_router
 from bot.web.sessions_api import sessions_router
 from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
+
+
+@asynccontextmanager
+async def _daily_retention(_app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(purge_daily())
+    yield
+    task.cancel()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(uploads_router(settings, on_checked=announce))
     app.include_router(console_router)
+    app.include_router(APIRouter(lifespan=_daily_retention))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
