@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, delete, inspect, or_, select, text
+from sqlalchemy import (
+    CursorResult,
+    Delete,
+    column,
+    delete,
+    inspect,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from bot.cases.models import (
@@ -19,7 +29,13 @@ from bot.cases.models import (
     UploadFile,
 )
 from bot.cases.records import DeletionReport
-from bot.staff.models import ConversationNote, ConversationReview, ConversationTag
+
+# The console's (bot.staff.models), named here rather than imported: bot.staff builds on
+# bot.cases, not the other way round.
+CONSOLE_REVIEW_TABLES = tuple(
+    table(name, column("conversation_id"))
+    for name in ("conversation_notes", "conversation_tags", "conversation_reviews")
+)
 
 
 def erase_conversation(
@@ -64,8 +80,8 @@ def erase_conversation(
         ),
         # Staff notes about the conversation may describe the patient.
         conversation_reviews=sum(
-            _delete(session, delete(model).where(model.conversation_id == ours))
-            for model in (ConversationNote, ConversationTag, ConversationReview)
+            _delete(session, delete(reviews).where(reviews.c.conversation_id == ours))
+            for reviews in CONSOLE_REVIEW_TABLES
         ),
         tracker_events=delete_tracker_events(session, conversation_id),
     )
