@@ -55,7 +55,9 @@ def test_widget_and_bridge_tokens_upload_again_and_again(client: TestClient) -> 
         assert [send(client, token)[0] for _ in range(3)] == [201, 201, 201]
 
 
-def test_a_second_upload_through_one_link_is_refused_at_completion(upload_service: UploadService) -> None:
+def test_a_second_upload_through_one_link_is_refused_at_completion(
+    upload_service: UploadService,
+) -> None:
     first, second = upload_service.begin("conv-a"), upload_service.begin("conv-a")
     files = [StoredFile(1, "a.pdf", "f0001", 3, "0" * 64)]
     upload_service.complete(first.id, files, "pdf", link_token_id="jti-1")
