@@ -59,7 +59,7 @@ train: install
 	@scripts/train >/dev/null
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot tests
+	$(VENV)/bin/ruff check bot tests bench migrations
 	$(VENV)/bin/mypy bot
 
 validate: $(RASA_VENV)/.installed
