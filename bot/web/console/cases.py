@@ -22,7 +22,7 @@ from bot.web.console.security import (
     StaffPost,
 )
 from bot.web.console.templates import render
-from bot.web.console.uploads import stream_file
+from bot.web.console.uploads import FileKey, stream_file
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 AGES = {"new": (None, 2), "week": (None, 7), "over7": (7, None), "over30": (30, None)}
@@ -127,7 +127,8 @@ def add_note(
 
 @router.get("/cases/{number}/uploads/{upload_id}/files/{position}")
 def download(
-    number: str, upload_id: int, position: int, principal: Admin, services: Services
+    number: str, upload_id: FileKey, position: FileKey, principal: Admin,
+    services: Services,
 ) -> Response:
     """The original file (admins only; audited before any byte leaves)."""
     try:

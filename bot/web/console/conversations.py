@@ -26,7 +26,7 @@ from bot.web.console.security import (
     StaffPost,
 )
 from bot.web.console.templates import render
-from bot.web.console.uploads import stream_file, uploads_of
+from bot.web.console.uploads import FileKey, stream_file, uploads_of
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 
@@ -101,7 +101,8 @@ def transcript_state(conversation_id: str, principal: Polling, services: Service
 
 @router.get("/conversations/{conversation_id}/uploads/{upload_id}/files/{position}")
 def download(
-    conversation_id: str, upload_id: int, position: int, principal: Admin, services: Services
+    conversation_id: str, upload_id: FileKey, position: FileKey, principal: Admin,
+    services: Services,
 ) -> Response:
     """An original file sent in the conversation (admins only; audited)."""
     try:

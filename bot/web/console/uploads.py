@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import HTTPException, Response
+from fastapi import HTTPException, Path, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from bot.storage import member_path
 from bot.storage.encrypted import open_encrypted
 
 CHUNK = 64 * 1024
+# An upload id or file position in a download URL. Both are INTEGER columns (32-bit in
+# PostgreSQL): a larger number is a 400 here, not an overflow in the database driver (a 500).
+FileKey = Annotated[int, Path(ge=0, le=2**31 - 1)]
 
 
 @dataclass(frozen=True)
