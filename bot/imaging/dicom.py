@@ -1,9 +1,10 @@
 """One DICOM file's header, read once and without its pixels.
 
-pydicom parses the header up to the pixel data (never with force=True); the few values the
-inspection needs are then decoded here from the raw bytes. That is faster than pydicom's value
-conversion and emits no validation warnings, whose text would carry patient data into logs.
-Patient name, ID and birth date are only ever kept as salted hashes, to tell people apart.
+pydicom parses the header up to the pixel data (never forced: what is not DICOM is refused);
+the few values the inspection needs are then decoded here from the raw bytes. That is faster
+than pydicom's value conversion and emits no validation warnings, whose text would carry
+patient data into logs. Patient name, ID and birth date are only ever kept as salted hashes,
+to tell people apart.
 """
 
 from __future__ import annotations
