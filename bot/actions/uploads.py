@@ -72,10 +72,11 @@ def how_to_upload(tracker: Tracker) -> str:
     settings = Settings.from_env()
     token = issue_token(settings.secret_key, tracker.sender_id, "link", LINK_TTL_SECONDS)
     return (
-        "Here is a private upload page for this conversation (the link works for 24 hours; "
-        f"please don't share it): {settings.public_url}/upload?token={token}\n\n"
-        "Send the whole CD folder, a ZIP from the patient portal, DICOM files and the PDF of "
-        "the written report there. I'll tell you here whether they are what a radiologist needs."
+        "Here is a private upload page for this conversation (the link works once, within 24 "
+        f"hours; please don't share it): {settings.public_url}/upload?token={token}\n\n"
+        "Send everything in one go there: the whole CD folder, a ZIP from the patient portal, "
+        "DICOM files and the PDF of the written report. I'll tell you here whether they are what "
+        "a radiologist needs."
     )
 
 
