@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.browser.chat import Chat
-from tests.integration.stack import ROOT, Stack, free_port, wait_until_up
+from tests.integration.stack import ROOT, Stack, free_port, stop, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -113,11 +113,7 @@ def small_limit_web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> I
         wait_until_up(f"{url}/healthz", proc, log, 60)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def screenshot(page: Page, name: str) -> None:

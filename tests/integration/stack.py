@@ -64,6 +64,17 @@ def trained_model() -> Path:
     return Path(out.stdout.strip())
 
 
+def stop(*procs: subprocess.Popen[bytes]) -> None:
+    """Ask each process to exit, then kill whichever is still running 20 s later."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -157,13 +168,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         wait_until_up(f"{stack.rasa_url}/status?token={token}", procs["rasa"], logs["rasa"], 400)
         yield stack
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(*procs.values())
 
 
 @contextmanager
@@ -183,8 +188,4 @@ def another_rasa(stack: Stack, port: int, log: Path) -> Iterator[subprocess.Pope
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

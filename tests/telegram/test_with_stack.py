@@ -22,7 +22,7 @@ import pytest
 from bot.config import Settings, TelegramSettings
 from bot.security.tokens import issue_token
 from bot.telegram.app import Tuning, running
-from tests.integration.stack import ROOT, Stack, another_rasa, free_port
+from tests.integration.stack import ROOT, Stack, another_rasa, free_port, stop
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 from tests.telegram.tcp_proxy import TcpProxy
 
@@ -370,8 +370,7 @@ async def test_the_verdict_of_a_link_upload_reaches_the_telegram_chat(
             lambda: upload["message"] in _chat_text(telegram, chat), 60, "the verdict"
         )
     finally:
-        web.terminate()
-        web.wait(timeout=20)
+        stop(web)
 
 
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
