@@ -79,7 +79,8 @@ test: lint validate test-python test-stories
 
 crossval: $(RASA_VENV)/.installed
 	$(ENV) $(RASA_VENV)/bin/python scripts/crossval --seed $${CROSSVAL_SEED:-1} --out "$$VAR_DIR/crossval" 2>"$$VAR_DIR/logs/crossval.log" \
-	  | tee "$$VAR_DIR/logs/crossval.out" | grep -E '^(seed|weakest)'
+	  | tee "$$VAR_DIR/logs/crossval.out" | grep -E '^(seed|weakest)' \
+	  || { echo "cross-validation failed: see $$VAR_DIR/logs/crossval.log"; exit 1; }
 
 # Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
 fuzz: $(VENV)/.installed
