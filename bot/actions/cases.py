@@ -7,6 +7,8 @@ a kind message; the answers stay in the slots, so trying again completes the cas
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,6 +32,7 @@ from bot.cases import (
     parse_phone,
 )
 from bot.cases.runtime import case_service
+from bot.config import Settings
 from bot.guidance import parsing, subspecialty, vocabulary
 from bot.guidance.vocabulary import label
 from bot.storage import remove_stored_file
@@ -292,8 +295,31 @@ class ValidateCaseStatusForm(FormValidationAction):
 
 NOT_FOUND = (
     "I couldn't find a case with that number and date of birth. Please check both and try "
-    "again ({left} tries left this hour)."
+    "again ({left} left this hour)."
 )
+RATE_LIMITED = (
+    "For your security I can't check more case numbers from this chat for an hour. A person "
+    'from our team can help: say "talk to a person".'
+)
+CASE_LOCKED = (
+    "For your security, that case number can't be checked for up to an hour: there were too "
+    'many wrong answers for it. A person from our team can help: say "talk to a person".'
+)
+
+
+def tries_left(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"
+
+
+def client_ref(tracker: Tracker) -> str | None:
+    """A keyed hash of the client's address when the channel put one in the message metadata
+    (`client_address`), so lookups can be limited per address without storing it."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get("client_address") if isinstance(metadata, dict) else None
+    if not isinstance(address, str) or not address:
+        return None
+    key = Settings.from_env().secret_key.encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class ActionCaseStatus(Action):
@@ -316,6 +342,7 @@ class ActionCaseStatus(Action):
                 slot_text(tracker, "lookup_case_number") or "",
                 date.fromisoformat(slot_text(tracker, "lookup_date_of_birth") or ""),
                 datetime.now(UTC),
+                client_ref(tracker),
             )
         except StorageUnavailable:
             dispatcher.utter_message(
@@ -329,12 +356,12 @@ class ActionCaseStatus(Action):
                 f"(last updated {updated})."
             )
         elif result.outcome is LookupOutcome.RATE_LIMITED:
-            dispatcher.utter_message(
-                text="For your security I can't check more case numbers from this chat for an "
-                'hour. A person from our team can help: say "talk to a person".'
-            )
+            dispatcher.utter_message(text=RATE_LIMITED)
+        elif result.outcome is LookupOutcome.CASE_LOCKED:
+            dispatcher.utter_message(text=CASE_LOCKED)
         else:
-            dispatcher.utter_message(text=NOT_FOUND.format(left=result.attempts_left or 0))
+            left = tries_left(result.attempts_left or 0)
+            dispatcher.utter_message(text=NOT_FOUND.format(left=left))
         return reset
 
 

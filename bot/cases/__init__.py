@@ -1,5 +1,12 @@
 """Cases: what support staff act on once the bot has gathered a second-opinion request."""
 
+from bot.cases.lookup_limits import (
+    CASE_NUMBER_FAILURE_LIMIT,
+    CLIENT_FAILURE_LIMIT,
+    STATUS_LOOKUP_LIMIT,
+    STATUS_LOOKUP_WINDOW,
+    LookupLock,
+)
 from bot.cases.numbers import is_valid_case_number, new_case_number, normalize_case_number
 from bot.cases.records import (
     CaseDetails,
@@ -12,7 +19,7 @@ from bot.cases.records import (
     StatusLookupResult,
     StorageUnavailable,
 )
-from bot.cases.service import STATUS_LOOKUP_LIMIT, STATUS_LOOKUP_WINDOW, CaseService
+from bot.cases.service import CaseService
 from bot.cases.status import (
     CaseStatus,
     InvalidTransition,
@@ -28,6 +35,8 @@ from bot.cases.validation import (
 )
 
 __all__ = [
+    "CASE_NUMBER_FAILURE_LIMIT",
+    "CLIENT_FAILURE_LIMIT",
     "STATUS_LOOKUP_LIMIT",
     "STATUS_LOOKUP_WINDOW",
     "CaseDetails",
@@ -39,6 +48,7 @@ __all__ = [
     "ContactDetails",
     "DeletionReport",
     "InvalidTransition",
+    "LookupLock",
     "LookupOutcome",
     "StatusLookupResult",
     "StorageUnavailable",

@@ -2,7 +2,7 @@
 
 Only the service layer uses these classes; callers get plain dataclasses. Patient data (PHI)
 lives in `patients`, `cases`, `uploads`, `upload_files` and `staff_notes`; `consent_records`,
-`audit_entries` and `status_lookup_attempts` must never hold any.
+`audit_entries`, `status_lookup_attempts` and `status_lookup_failures` must never hold any.
 """
 
 from __future__ import annotations
@@ -248,4 +248,24 @@ class StatusLookupAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime]
+
+
+class StatusLookupFailure(Base):
+    """One wrong date of birth (or unknown number) given for a case number, whoever asked.
+
+    Counted per case number, and per client address where the channel knows it, so that new
+    conversations get no new guesses. No conversation id: erasing a conversation must not
+    reset the count. `client_ref` is a keyed hash of the address, never the address. Rows
+    older than the lookup window are dropped."""
+
+    __tablename__ = "status_lookup_failures"
+    __table_args__ = (
+        Index("ix_status_lookup_failures_number", "case_number", "at"),
+        Index("ix_status_lookup_failures_client", "client_ref", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(16))
+    client_ref: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]

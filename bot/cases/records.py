@@ -66,7 +66,10 @@ class LookupOutcome(StrEnum):
     NOT_FOUND = "not_found"
     # Fails the check symbol: a typo, caught without a lookup and not counted as an attempt.
     INVALID_NUMBER = "invalid_number"
+    # Too many questions from this conversation or client address.
     RATE_LIMITED = "rate_limited"
+    # Too many wrong answers for this number, whoever gave them (unknown numbers alike).
+    CASE_LOCKED = "case_locked"
 
 
 @dataclass(frozen=True)

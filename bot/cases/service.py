@@ -12,10 +12,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cases import lookup_limits as limits
 from bot.cases.erasure import delete_tracker_events, erase_conversation
 from bot.cases.models import (
     AuditEntry,
@@ -24,6 +25,7 @@ from bot.cases.models import (
     ConsentRecord,
     Patient,
     StatusLookupAttempt,
+    StatusLookupFailure,
     Upload,
 )
 from bot.cases.numbers import is_valid_case_number, new_case_number, normalize_case_number
@@ -45,8 +47,6 @@ from bot.db import storage_errors
 RETENTION = timedelta(days=365)
 logger = logging.getLogger(__name__)
 
-STATUS_LOOKUP_LIMIT = 5
-STATUS_LOOKUP_WINDOW = timedelta(hours=1)
 # A clash of 6 random base32 symbols within a year is ~1e-9 per case; retrying is plenty.
 CASE_NUMBER_TRIES = 5
 BOT_ACTOR = "bot"
@@ -180,48 +180,65 @@ class CaseService:
     # --- status questions from patients --------------------------------------------------
 
     def lookup_status(
-        self, conversation_id: str, case_number: str, date_of_birth: date, now: datetime
+        self,
+        conversation_id: str,
+        case_number: str,
+        date_of_birth: date,
+        now: datetime,
+        client_ref: str | None = None,
     ) -> StatusLookupResult:
         """The status, only when number and birth date both match. An unknown number and a
-        wrong birth date give the same answer; at most 5 tries per conversation per hour."""
+        wrong birth date give the same answer. Limits (bot.cases.lookup_limits): 5 questions
+        per conversation, 3 wrong answers per case number whoever asks, 10 per client address
+        (`client_ref`, an opaque keyed hash, when the channel knows the address), each per
+        rolling hour."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        if not is_valid_case_number(case_number):
-            return StatusLookupResult(LookupOutcome.INVALID_NUMBER, attempts_left=None)
         number = normalize_case_number(case_number)
-        window_start = now - STATUS_LOOKUP_WINDOW
-        ours = StatusLookupAttempt.conversation_id == conversation_id
+        if number is None or not is_valid_case_number(case_number):
+            return StatusLookupResult(LookupOutcome.INVALID_NUMBER, attempts_left=None)
         with _storage_errors("lookup_status"), self._sessions.begin() as session:
-            # Attempts older than the window no longer count; dropping them keeps the table small.
-            session.execute(
-                delete(StatusLookupAttempt).where(ours, StatusLookupAttempt.at <= window_start)
-            )
-            recent = (
-                session.scalar(
-                    select(func.count()).where(ours, StatusLookupAttempt.at > window_start)
-                )
-                or 0
-            )
-            if recent >= STATUS_LOOKUP_LIMIT:
+            # The clean-up comes first: on SQLite its write serializes concurrent lookups.
+            limits.forget_old(session, conversation_id, now)
+            limits.serialize_number(session, number)
+            asked = limits.conversation_attempts(session, conversation_id, now)
+            if (
+                asked >= limits.STATUS_LOOKUP_LIMIT
+                or limits.client_failures(session, client_ref, now) >= limits.CLIENT_FAILURE_LIMIT
+            ):
                 return StatusLookupResult(LookupOutcome.RATE_LIMITED, attempts_left=0)
+            failed = len(limits.number_failure_times(session, number, now))
+            if failed >= limits.CASE_NUMBER_FAILURE_LIMIT:
+                # Even the right date is refused while locked: no oracle for a guesser.
+                return StatusLookupResult(LookupOutcome.CASE_LOCKED, attempts_left=0)
             session.add(StatusLookupAttempt(conversation_id=conversation_id, at=now))
-            attempts_left = STATUS_LOOKUP_LIMIT - recent - 1
             row = session.execute(
                 select(Case, Patient.date_of_birth).join(Case.patient).where(Case.number == number)
             ).first()
             if row is None or row.date_of_birth != date_of_birth:
+                session.add(StatusLookupFailure(case_number=number, client_ref=client_ref, at=now))
+                attempts_left = min(
+                    limits.STATUS_LOOKUP_LIMIT - asked - 1,
+                    limits.CASE_NUMBER_FAILURE_LIMIT - failed - 1,
+                )
                 return StatusLookupResult(LookupOutcome.NOT_FOUND, attempts_left=attempts_left)
             case = row.Case
             session.add(_audit(now, "patient", "case.status_viewed", "case", case.number, {}))
             status = CaseStatus(case.status)
             return StatusLookupResult(
                 LookupOutcome.FOUND,
-                attempts_left=attempts_left,
+                attempts_left=limits.STATUS_LOOKUP_LIMIT - asked - 1,
                 case_number=case.number,
                 status=status,
                 status_description=describe_status(status),
                 updated_at=case.updated_at,
             )
+
+    def lookup_lock(self, case_number: str, now: datetime) -> limits.LookupLock:
+        """Wrong answers given for the number in the last hour and whether it is locked."""
+        number = normalize_case_number(case_number) or case_number
+        with _storage_errors("lookup_lock"), self._sessions() as session:
+            return limits.lock_of(session, number, now)
 
     # --- staff ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ OUR_TABLES = {
     "staff_notes",
     "audit_entries",
     "status_lookup_attempts",
+    "status_lookup_failures",
     # The staff console's (bot/staff/models.py).
     "staff_users",
     "staff_sessions",

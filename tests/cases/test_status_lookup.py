@@ -1,4 +1,5 @@
-"""Status questions from patients: number AND birth date, no hint which was wrong, 5 an hour."""
+"""Status questions from patients: number AND birth date, no hint which was wrong, limited tries
+(the limits across conversations: tests/security/test_status_lookup.py)."""
 
 from __future__ import annotations
 
@@ -76,18 +77,29 @@ def test_mistyped_number_is_refused_without_counting(
     assert found.outcome is LookupOutcome.FOUND
 
 
+def _unknown(number: str, index: int) -> str:
+    """The index-th well-formed number that differs from `number` (and from the others)."""
+    _, year, random_part, _ = number.split("-")
+    position = ALPHABET.index(random_part[0])
+    other = ALPHABET[(position + 1 + index) % len(ALPHABET)] + random_part[1:]
+    return f"SR-{year}-{other}-{check_symbol(year + other)}"
+
+
 def _ask(service: CaseService, number: str, at: datetime, born: date) -> StatusLookupResult:
     return service.lookup_status("conv-guesser", number, born, at)
 
 
-def test_rate_limit_is_five_an_hour_per_conversation(
+def test_rate_limit_is_five_questions_an_hour_per_conversation(
     service: CaseService, number: str, clock: FakeClock
 ) -> None:
     start = clock.now
-    wrong = date(1990, 1, 1)
-    lefts = [_ask(service, number, start + timedelta(minutes=i), wrong) for i in range(5)]
-    assert [r.attempts_left for r in lefts] == [4, 3, 2, 1, 0]
-    assert all(r.outcome is LookupOutcome.NOT_FOUND for r in lefts)
+    # Five different (unknown) numbers: only the conversation's own limit is reached.
+    answers = [
+        _ask(service, _unknown(number, i), start + timedelta(minutes=i), JANE.date_of_birth)
+        for i in range(STATUS_LOOKUP_LIMIT)
+    ]
+    assert all(r.outcome is LookupOutcome.NOT_FOUND for r in answers)
+    assert answers[-1].attempts_left == 0
 
     # Even the right answer is refused while limited: no oracle for a guesser.
     limited = _ask(service, number, start + timedelta(minutes=59), JANE.date_of_birth)
@@ -98,22 +110,40 @@ def test_rate_limit_is_five_an_hour_per_conversation(
     assert other_conversation.outcome is LookupOutcome.FOUND
 
 
-def test_rate_limit_rolls_over_after_an_hour(
+def test_a_case_number_gets_three_wrong_birth_dates_an_hour_in_one_conversation(
     service: CaseService, number: str, clock: FakeClock
 ) -> None:
     start = clock.now
-    for minute in (0, 10, 20, 30, 40):
+    wrong = date(1990, 1, 1)
+    lefts = [_ask(service, number, start + timedelta(minutes=i), wrong) for i in range(3)]
+    assert [r.attempts_left for r in lefts] == [2, 1, 0]
+    assert all(r.outcome is LookupOutcome.NOT_FOUND for r in lefts)
+    locked = _ask(service, number, start + timedelta(minutes=5), JANE.date_of_birth)
+    assert locked == StatusLookupResult(LookupOutcome.CASE_LOCKED, attempts_left=0)
+
+
+def test_the_case_number_lock_rolls_over_after_an_hour(
+    service: CaseService, number: str, clock: FakeClock
+) -> None:
+    start = clock.now
+    for minute in (0, 20, 40):
         _ask(service, number, start + timedelta(minutes=minute), date(1990, 1, 1))
-    before = _ask(service, number, start + timedelta(minutes=59, seconds=59), JANE.date_of_birth)
-    assert before.outcome is LookupOutcome.RATE_LIMITED
-    # The first attempt (minute 0) has left the window; the other four still count.
-    after = _ask(service, number, start + timedelta(hours=1), JANE.date_of_birth)
-    assert after.outcome is LookupOutcome.FOUND and after.attempts_left == 0
-    again = _ask(service, number, start + timedelta(hours=1, minutes=5), JANE.date_of_birth)
-    assert again.outcome is LookupOutcome.RATE_LIMITED
-    much_later = _ask(service, number, start + timedelta(hours=3), JANE.date_of_birth)
+    before = service.lookup_status(
+        "conv-b", number, JANE.date_of_birth, start + timedelta(minutes=59, seconds=59)
+    )
+    assert before.outcome is LookupOutcome.CASE_LOCKED
+    assert service.lookup_lock(number, start + timedelta(minutes=59)).locked_until == (
+        start + timedelta(hours=1)
+    )
+    # The first failure (minute 0) has left the window; the other two still count.
+    after = service.lookup_status("conv-b", number, JANE.date_of_birth, start + timedelta(hours=1))
+    assert after.outcome is LookupOutcome.FOUND
+    much_later = service.lookup_status(
+        "conv-c", number, JANE.date_of_birth, start + timedelta(hours=3)
+    )
     assert much_later.outcome is LookupOutcome.FOUND
     assert much_later.attempts_left == STATUS_LOOKUP_LIMIT - 1
+    assert service.lookup_lock(number, start + timedelta(hours=3)).recent_failures == 0
 
 
 def test_only_a_successful_lookup_is_audited(
