@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.cases.lookup_limits import LookupLock, lock_of
 from bot.cases.models import Case, Patient, StaffNote, Upload, UploadFile
 from bot.cases.numbers import normalize_case_number
 from bot.cases.records import CaseNotFound
@@ -112,6 +113,8 @@ class CaseView:
     history: list[HistoryEntry]
     notes: list[NoteView]
     uploads: list[UploadEntry]
+    # Wrong answers to status questions about this number in the last hour, and the lock.
+    lookup_lock: LookupLock
 
 
 class Casework:
@@ -196,6 +199,7 @@ class Casework:
                 notes=[NoteView(n.author, n.body, n.created_at)
                        for n in sorted(case.notes, key=lambda n: (n.created_at, n.id))],
                 uploads=[_upload_entry(u) for u in uploads],
+                lookup_lock=lock_of(session, case.number, now),
             )
             session.add(audit.by(principal, now, "case.viewed", "case", case.number))
         return view

@@ -202,3 +202,20 @@ def test_admins_download_from_the_conversation_too(
     assert other.status_code == 404
     [entry] = audited(sessions, "upload.file_downloaded")
     assert entry.target_type == "conversation" and "conv-case" not in str(entry.target_ref)
+
+
+def test_case_page_shows_the_status_lookup_lock(
+    agent: TestClient, case_number: str, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    service = CaseService(sessions, clock)
+    assert "No wrong answers in the last hour" in agent.get(f"/console/cases/{case_number}").text
+    wrong = JANE.date_of_birth + timedelta(days=1)
+    service.lookup_status("guesser-1", case_number, wrong, clock.now)
+    page = agent.get(f"/console/cases/{case_number}").text
+    assert "1 wrong answer(s) in the last hour; not locked" in page
+    for sender in ("guesser-2", "guesser-3"):
+        service.lookup_status(sender, case_number, wrong, clock.now)
+    page = agent.get(f"/console/cases/{case_number}").text
+    lock = re.search(r'id="status-lookups">(.*?)</div>', page, re.S)
+    assert lock is not None and "Locked" in lock.group(1)
+    assert "3 wrong answers in the last hour" in lock.group(1)
