@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -33,7 +33,7 @@ from bot.cases import (
 )
 from bot.cases.runtime import case_service
 from bot.config import Settings
-from bot.guidance import parsing, subspecialty, vocabulary
+from bot.guidance import confirmations, parsing, subspecialty, vocabulary
 from bot.guidance.vocabulary import label
 from bot.storage import remove_stored_file
 
@@ -43,6 +43,20 @@ STORAGE_ERROR = (
     "in a moment."
 )
 TRY_AGAIN_BUTTON = [{"title": "Try again", "payload": "/open_case"}]
+# The case summary's buttons name their question (bot/guidance/confirmations.py).
+CASE_YES = '/affirm{"confirm":"case"}'
+CASE_NO = '/deny{"confirm":"case"}'
+
+
+def answers_stale(tracker: Tracker, question: str, dispatcher: CollectingDispatcher) -> bool:
+    """True (and the patient told so) when the latest message is another question's button."""
+    message = tracker.latest_message or {}
+    if confirmations.binding(question, message.get("text"), message.get("entities") or []) == (
+        "bound"
+    ):
+        return False
+    dispatcher.utter_message(text=confirmations.STALE_ANSWER)
+    return True
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -80,6 +94,8 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_case_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if answers_stale(tracker, confirmations.CONSENT, dispatcher):
+            return {"case_consent": None}  # the form asks the consent question again
         answer = parsing.parse_yes_no(first_text(value))
         if answer not in ("yes", "no"):
             dispatcher.utter_message(text="Please answer yes or no: may I store these details?")
@@ -140,6 +156,8 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_case_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if answers_stale(tracker, confirmations.CASE, dispatcher):
+            return {"case_confirmed": None}  # the form shows the summary again
         answer = parsing.parse_yes_no(first_text(value))
         if answer == "yes":
             return {"case_confirmed": "yes"}
@@ -204,8 +222,8 @@ class ActionAskCaseConfirmed(Action):
         dispatcher.utter_message(
             text=text,
             buttons=[
-                {"title": "Yes, open my case", "payload": "/affirm"},
-                {"title": "Something's wrong", "payload": "/deny"},
+                {"title": "Yes, open my case", "payload": CASE_YES},
+                {"title": "Something's wrong", "payload": CASE_NO},
             ],
         )
         return []
@@ -389,6 +407,9 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if answers_stale(tracker, confirmations.DELETE, dispatcher):
+            # Ask again; its rules then take the next yes or no as before.
+            return [FollowupAction("utter_confirm_delete")]
         try:
             report = await asyncio.to_thread(
                 case_service().delete_patient_data, tracker.sender_id, remove_stored_file

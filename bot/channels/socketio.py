@@ -18,6 +18,7 @@ from typing import Any
 
 from rasa.core.channels.socketio import SocketIOInput  # type: ignore[import-not-found]
 
+from bot.channels.guard import guarded, install
 from bot.security.tokens import InvalidToken, verify_token
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class ConversationSocketIOInput(SocketIOInput):  # type: ignore[misc]
     def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Any:
         if not self.jwt_key:
             raise ValueError("the socket.io channel needs jwt_key (SECONDREAD_SECRET_KEY)")
-        blueprint = super().blueprint(on_new_message)
+        # Every message gets an answer, even when the action server or database fails.
+        blueprint = super().blueprint(guarded(on_new_message))
+        install(blueprint)
         sio = self.sio
         namespace = self.namespace or "/"
         handlers: dict[str, Handler] = sio.handlers[namespace]

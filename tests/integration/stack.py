@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.security.tokens import issue_token
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,9 +44,19 @@ class Stack:
         body: dict[str, object] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
-        r = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        r = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json=body,
+            headers=self.auth(sender),
+            timeout=60,
+        )
         r.raise_for_status()
         return list(r.json())
+
+    def auth(self, sender: str) -> dict[str, str]:
+        """The REST channel's proof of which conversation a request speaks for."""
+        token = issue_token(self.secret_key, sender, "conversation", 600)
+        return {"Authorization": f"Bearer {token}"}
 
     def tracker(self, sender: str) -> dict:
         r = httpx.get(
