@@ -1,13 +1,29 @@
-"""Configuration, read from the environment in one place."""
+"""Configuration, read from the environment in one place.
+
+Every process calls `Settings.load()`: it refuses to start when a key is missing, too short or one
+of the built-in placeholders, unless `SECONDREAD_DEV_MODE=1` (what `make run` and the tests set),
+in which case missing keys are generated once into `VAR_DIR` (the files scripts/env.sh uses).
+`Settings.from_env()` only parses, without that check: for tests and tools that build their own.
+"""
 
 from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 GB = 1024**3
+# The placeholders a Settings built in code starts with; never accepted outside development mode.
+BUILTIN_SECRET_KEY = "development-only-secret-key-change-me"
+BUILTIN_STORAGE_KEY = b"\0" * 32
+MIN_SECRET_CHARS = 16
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the variable, never its value."""
 
 
 @dataclass(frozen=True)
@@ -19,7 +35,15 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    """The Telegram bridge (bot/telegram). No token: the bridge and its notifier stay off."""
+    """The Telegram bridge (bot/telegram) and its notifier (bot/notify/telegram).
+
+    TELEGRAM_BOT_TOKEN is needed by two processes, with the same VAR_DIR (its telegram.db says
+    which chat each conversation is): the bridge (`python -m bot.telegram`), and the web app,
+    which delivers upload verdicts that arrive after the chat's turn, and staff replies, to
+    Telegram chats through the Bot API. The web app also needs RASA_API_TOKEN to ask Rasa for
+    those verdicts. No token: the bridge and the notifier stay off. `python -m bot.telegram
+    --check-config` says whether a configuration works (`make run` and `make telegram` run it).
+    """
 
     bot_token: str = ""
     # The Bot API server; tests point this at a fake on 127.0.0.1.
@@ -30,6 +54,8 @@ class TelegramSettings:
     webhook_secret: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Telegram only calls https:// webhooks; plain http is for development behind a tunnel.
+    webhook_allow_http: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,9 +64,9 @@ class Settings:
     rasa_url: str
     web_port: int
     # Signs conversation and upload tokens (HS256 JWTs); Rasa's socket.io channel shares it.
-    secret_key: str = "development-only-secret-key-change-me"
+    secret_key: str = BUILTIN_SECRET_KEY
     # 32 raw bytes for AES-256-GCM encryption of stored uploads.
-    storage_key: bytes = b"\0" * 32
+    storage_key: bytes = BUILTIN_STORAGE_KEY
     public_url: str = "http://127.0.0.1:8000"
     upload_limits: UploadLimits = UploadLimits()
     # Rasa's HTTP API token (`rasa run --auth-token`), for reading a conversation's history.
@@ -50,19 +76,91 @@ class Settings:
     # Origins allowed to call the widget's APIs (space-separated WIDGET_ORIGINS; "*" for any).
     widget_origins: tuple[str, ...] = ("*",)
     telegram: TelegramSettings = TelegramSettings()
+    # Rasa sends it to the action server (endpoints.yml); the action server refuses calls without.
+    action_server_token: str = ""
+    # Where our servers listen (loopback unless a reverse proxy on another host needs them).
+    bind_host: str = "127.0.0.1"
+    action_port: int = 5055
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # SECONDREAD_DEV_MODE=1: missing keys are generated into var/ instead of refusing to start.
+    dev_mode: bool = False
+    # DATABASE_URL; empty: the SQLite file under var_dir that Rasa's tracker store also uses.
+    database_url: str = ""
 
     @property
     def uploads_dir(self) -> Path:
         return self.var_dir / "uploads"
 
+    @property
+    def database(self) -> str:
+        """The database's SQLAlchemy URL."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'secondread.db'}"
+
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def load(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of a process: from_env, then the keys checked (see the module docstring).
+        Raises ConfigError with a message naming what is missing."""
+        settings = cls.from_env(env)
+        if settings.dev_mode:
+            settings = settings._with_dev_keys()
+        settings.check_keys()
+        return settings
+
+    def check_keys(self) -> None:
+        """Refuse missing, short or built-in keys, unless in development mode."""
+        if self.dev_mode:
+            return
+        problems = []
+        if self.secret_key == BUILTIN_SECRET_KEY or len(self.secret_key) < MIN_SECRET_CHARS:
+            problems.append(f"SECONDREAD_SECRET_KEY (at least {MIN_SECRET_CHARS} characters)")
+        if self.storage_key == BUILTIN_STORAGE_KEY:
+            problems.append("SECONDREAD_STORAGE_KEY (32 random bytes, base64)")
+        if len(self.action_server_token) < MIN_SECRET_CHARS:
+            problems.append(f"ACTION_SERVER_TOKEN (at least {MIN_SECRET_CHARS} characters)")
+        if len(self.rasa_api_token) < MIN_SECRET_CHARS:
+            problems.append(f"RASA_API_TOKEN (at least {MIN_SECRET_CHARS} characters)")
+        if problems:
+            raise ConfigError(
+                "refusing to start without real keys: set "
+                + ", ".join(problems)
+                + " in the environment (or SECONDREAD_DEV_MODE=1 on a development machine, "
+                "which generates them into VAR_DIR)"
+            )
+
+    def _with_dev_keys(self) -> Settings:
+        """Development mode: each missing key is read from (or generated once into) var/."""
+
+        def text() -> str:
+            return base64.b64encode(secrets.token_bytes(32)).decode()
+
+        def token() -> str:
+            return secrets.token_urlsafe(32)
+
+        secret_key = self.secret_key
+        if secret_key == BUILTIN_SECRET_KEY:
+            secret_key = _dev_key(self.var_dir / "secret-key", text)
+        storage_key = self.storage_key
+        if storage_key == BUILTIN_STORAGE_KEY:
+            storage_key = _storage_key(_dev_key(self.var_dir / "storage-key", text))
+        return replace(
+            self,
+            secret_key=secret_key,
+            storage_key=storage_key,
+            action_server_token=self.action_server_token
+            or _dev_key(self.var_dir / "action-server-token", token),
+            rasa_api_token=self.rasa_api_token or _dev_key(self.var_dir / "rasa-api-token", token),
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Parse the environment (or `env`) without checking the keys: processes use load()."""
         env = dict(os.environ if env is None else env)
         web_port = int(env.get("WEB_PORT", "8000"))
         defaults = UploadLimits()
         rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
         return cls(
-            var_dir=Path(env.get("VAR_DIR", "var")),
+            var_dir=Path(env.get("VAR_DIR") or "var"),
             rasa_url=rasa_url,
             web_port=web_port,
             secret_key=env.get("SECONDREAD_SECRET_KEY", cls.secret_key),
@@ -89,15 +187,36 @@ class Settings:
                 webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
                 webhook_listen=env.get("BIND_HOST", TelegramSettings.webhook_listen),
                 webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT", TelegramSettings.webhook_port)),
+                webhook_allow_http=env.get("TELEGRAM_WEBHOOK_ALLOW_HTTP", "") in ("1", "true"),
             ),
+            action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
+            bind_host=env.get("BIND_HOST", cls.bind_host),
+            action_port=int(env.get("ACTION_PORT", cls.action_port)),
+            trusted_proxies=tuple(env.get("TRUSTED_PROXIES", "").replace(",", " ").split()),
+            dev_mode=env.get("SECONDREAD_DEV_MODE", "") == "1",
+            database_url=env.get("DATABASE_URL", ""),
         )
 
 
+def _dev_key(path: Path, make: Callable[[], str]) -> str:
+    """The development key in `path`, created (readable by its owner only) if missing."""
+    if not path.exists() or not path.read_text().strip():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make() + "\n")
+    return path.read_text().strip()
+
+
 def _storage_key(value: str | None) -> bytes:
-    """The key is base64 in the environment; a missing key only works for tests and demos."""
+    """The key is base64 in the environment; missing, it is the built-in placeholder, which
+    Settings.load() refuses outside development mode."""
     if not value:
-        return b"\0" * 32
-    key = base64.b64decode(value)
+        return BUILTIN_STORAGE_KEY
+    try:
+        key = base64.b64decode(value, validate=True)
+    except ValueError:
+        key = b""
     if len(key) != 32:
-        raise ValueError("SECONDREAD_STORAGE_KEY must be 32 bytes, base64-encoded")
+        raise ConfigError("SECONDREAD_STORAGE_KEY must be 32 bytes, base64-encoded")
     return key

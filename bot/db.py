@@ -7,7 +7,6 @@ keeps its `events` table in the same database, so our migrations must leave that
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Tables that belong to Rasa, not to our migrations.
@@ -29,12 +30,9 @@ RASA_TABLES = frozenset({"events"})
 
 
 def database_url(env: Mapping[str, str] | None = None) -> str:
-    """`DATABASE_URL`, or the SQLite file Rasa's tracker store also uses under `VAR_DIR`."""
-    env = os.environ if env is None else env
-    if url := env.get("DATABASE_URL"):
-        return url
-    var_dir = Path(env.get("VAR_DIR") or "var")
-    return f"sqlite:///{var_dir / 'secondread.db'}"
+    """`DATABASE_URL`, or the SQLite file Rasa's tracker store also uses under `VAR_DIR`
+    (as Settings reads them)."""
+    return Settings.from_env(env).database
 
 
 def _with_driver(url: str | URL) -> URL:

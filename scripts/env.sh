@@ -28,14 +28,29 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export RASA_TELEMETRY_ENABLED=false  # no usage data or crash reports leave this machine
 # The NLU's sentence encoder is read from disk (requirements/rasa-lm.txt); never ask a model hub.
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-# Development keys, generated once per VAR_DIR; set real ones in the environment in production.
-if [ -z "${SECONDREAD_SECRET_KEY:-}" ]; then
-  [ -s "$VAR_DIR/secret-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/secret-key")
-  SECONDREAD_SECRET_KEY=$(cat "$VAR_DIR/secret-key")
+# Development mode: the scripts and make targets of this checkout run with SECONDREAD_DEV_MODE=1,
+# and each key that is not in the environment is generated once into VAR_DIR (readable by its
+# owner only). Production never sources this file: its processes (deploy/systemd/) get real keys
+# from an environment file and, without them, refuse to start (bot/config.py Settings.load).
+: "${SECONDREAD_DEV_MODE:=1}"
+export SECONDREAD_DEV_MODE
+if [ "$SECONDREAD_DEV_MODE" = 1 ]; then
+  _dev_key() {  # file kind: print the key in $VAR_DIR/file, generating it first if missing
+    if [ ! -s "$VAR_DIR/$1" ]; then
+      if [ "$2" = base64 ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/$1")
+      else  # URL-safe, like Python's secrets.token_urlsafe(32)
+        (umask 077 && head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$VAR_DIR/$1")
+      fi
+    fi
+    cat "$VAR_DIR/$1"
+  }
+  : "${SECONDREAD_SECRET_KEY:=$(_dev_key secret-key base64)}"
+  : "${SECONDREAD_STORAGE_KEY:=$(_dev_key storage-key base64)}"
+  : "${ACTION_SERVER_TOKEN:=$(_dev_key action-server-token urlsafe)}"
+  : "${RASA_API_TOKEN:=$(_dev_key rasa-api-token urlsafe)}"
+  unset -f _dev_key
 fi
-if [ -z "${SECONDREAD_STORAGE_KEY:-}" ]; then
-  [ -s "$VAR_DIR/storage-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$VAR_DIR/storage-key")
-  SECONDREAD_STORAGE_KEY=$(cat "$VAR_DIR/storage-key")
-fi
+export SECONDREAD_SECRET_KEY SECONDREAD_STORAGE_KEY ACTION_SERVER_TOKEN RASA_API_TOKEN
 : "${PUBLIC_URL:=http://127.0.0.1:$WEB_PORT}"
-export SECONDREAD_SECRET_KEY SECONDREAD_STORAGE_KEY PUBLIC_URL
+export PUBLIC_URL

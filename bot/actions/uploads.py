@@ -69,7 +69,7 @@ def how_to_upload(tracker: Tracker) -> str:
             "whether they are what a radiologist needs. Please don't send photos or screenshots "
             "of the images: a second read needs the original DICOM files."
         )
-    settings = Settings.from_env()
+    settings = Settings.load()
     token = issue_token(settings.secret_key, tracker.sender_id, "link", LINK_TTL_SECONDS)
     return (
         "Here is a private upload page for this conversation (the link works once, within 24 "

@@ -6,19 +6,20 @@ encrypted file per received file (`bot.storage.encrypted`), named `f000001.sre`,
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
 from pathlib import Path
+
+from bot.config import Settings
 
 _STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{8,128}(\.[a-z0-9]{1,8})?$")
 _MEMBER_NAME = re.compile(r"^f[0-9]{6,9}\.sre$")
 
 
 def uploads_dir() -> Path:
-    """The default root, as `Settings.uploads_dir` computes it from the same variable."""
-    return Path(os.environ.get("VAR_DIR", "var")) / "uploads"
+    """The default root: `Settings.uploads_dir` of the process's configuration."""
+    return Settings.from_env().uploads_dir
 
 
 def new_stored_name() -> str:

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+from bot.config import ConfigError as SettingsError
 from bot.config import Settings
 from bot.telegram.app import ConfigError, quiet_libraries, running
 
@@ -24,8 +25,8 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_libraries()
     try:
-        asyncio.run(serve(Settings.from_env()))
-    except ConfigError as error:
+        asyncio.run(serve(Settings.load()))
+    except (ConfigError, SettingsError) as error:
         print(f"Telegram bridge not started: {error}", file=sys.stderr)
         return 2
     return 0

@@ -12,4 +12,4 @@ from bot.uploads.service import UploadService
 @lru_cache(maxsize=1)
 def upload_service() -> UploadService:
     # Tests point DATABASE_URL / VAR_DIR elsewhere and call upload_service.cache_clear().
-    return UploadService(session_factory(make_engine(database_url())), Settings.from_env())
+    return UploadService(session_factory(make_engine(database_url())), Settings.load())

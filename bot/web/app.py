@@ -29,7 +29,7 @@ async def _daily_retention(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     # No public API docs: they would map every route for anyone (the routes are in the README).
     app = FastAPI(
         title="SecondRead", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None

@@ -48,7 +48,7 @@ class ConsoleServices:
 
 @lru_cache(maxsize=1)
 def _default() -> ConsoleServices:
-    return ConsoleServices.build(Settings.from_env(), session_factory(make_engine(database_url())))
+    return ConsoleServices.build(Settings.load(), session_factory(make_engine(database_url())))
 
 
 def console_services() -> ConsoleServices:
