@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import traceback
 from collections.abc import AsyncIterator
@@ -19,16 +18,19 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot.config import Settings, TelegramSettings
 from bot.notify.telegram.state import BridgeState
 from bot.telegram.bridge import Bridge
+from bot.telegram.checks import problems
 from bot.telegram.commands import COMMANDS
+from bot.telegram.legacy import legacy_chat_ids
 from bot.telegram.rasa_client import RasaClient
 from bot.telegram.uploads import UploadClient
+from bot.telegram.webhook import WebhookListener
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
-# Telegram's rule for secret_token.
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram's own default for setWebhook.
+MAX_CONNECTIONS = 40
 
 
 class ConfigError(Exception):
@@ -80,24 +82,37 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def webhook_secret(tg: TelegramSettings) -> str:
-    if not tg.webhook_secret:
-        # Registered with setWebhook at every start, so a fresh one per run also works.
-        return secrets.token_urlsafe(32)
-    if not _SECRET.match(tg.webhook_secret):
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ -")
-    return tg.webhook_secret
+    # Registered with setWebhook at every start, so a fresh one per run also works.
+    return tg.webhook_secret or secrets.token_urlsafe(32)
+
+
+def adopt_legacy_conversations(state: BridgeState, tracker_db_url: str | None) -> None:
+    """Chats whose conversation is still `telegram:<chat id>` keep it (bot.notify.telegram.ids)."""
+    if not tracker_db_url:
+        return
+    adopted = state.adopt_legacy(legacy_chat_ids(tracker_db_url))
+    if adopted:
+        logger.info("%d earlier Telegram conversation(s) keep their conversation id", adopted)
 
 
 @asynccontextmanager
-async def running(settings: Settings, tuning: Tuning | None = None) -> AsyncIterator[TelegramApp]:
-    """The bridge, receiving updates until the block ends."""
+async def running(
+    settings: Settings, tuning: Tuning | None = None, tracker_db_url: str | None = None
+) -> AsyncIterator[TelegramApp]:
+    """The bridge, receiving updates until the block ends. ConfigError before anything starts
+    when the configuration cannot work. `tracker_db_url`: Rasa's tracker database, to find
+    conversations of chats that began before conversation ids were keyed."""
     tuning = tuning or Tuning()
     tg = settings.telegram
-    if not tg.bot_token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+    found = problems(settings)
+    if found:
+        raise ConfigError("; ".join(found))
     state = BridgeState.in_var_dir(settings.var_dir)
     state.prune()
-    rasa = RasaClient(settings.rasa_url, deadline_seconds=tuning.rasa_deadline_seconds)
+    adopt_legacy_conversations(state, tracker_db_url)
+    rasa = RasaClient(
+        settings.rasa_url, settings.secret_key, deadline_seconds=tuning.rasa_deadline_seconds
+    )
     uploads = UploadClient(settings.public_url, settings.secret_key)
     bridge = Bridge(
         state,
@@ -114,16 +129,9 @@ async def running(settings: Settings, tuning: Tuning | None = None) -> AsyncIter
             await application.start()
             updater = application.updater
             assert updater is not None
+            listener: WebhookListener | None = None
             if tg.webhook_url:
-                await updater.start_webhook(
-                    listen=tg.webhook_listen,
-                    port=tg.webhook_port,
-                    url_path=urlsplit(tg.webhook_url).path,
-                    webhook_url=tg.webhook_url,
-                    secret_token=webhook_secret(tg),
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-                logger.info("Telegram bridge: webhook on port %d", tg.webhook_port)
+                listener = await _start_webhook(application, tg)
             else:
                 await updater.start_polling(
                     timeout=tuning.poll_timeout_seconds, allowed_updates=ALLOWED_UPDATES
@@ -133,12 +141,46 @@ async def running(settings: Settings, tuning: Tuning | None = None) -> AsyncIter
                 yield application
             finally:
                 rasa.stop_retrying()
-                await updater.stop()
+                if listener:
+                    await listener.stop()
+                else:
+                    await updater.stop()
                 await application.stop()
     finally:
         await rasa.aclose()
         await uploads.aclose()
         state.close()
+
+
+async def _start_webhook(application: TelegramApp, tg: TelegramSettings) -> WebhookListener:
+    secret = webhook_secret(tg)
+    listener = WebhookListener(
+        application.bot,
+        application.update_queue,
+        secret,
+        urlsplit(tg.webhook_url).path,
+        tg.webhook_listen,
+        tg.webhook_port,
+    )
+    try:
+        listener.start()
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on {tg.webhook_listen}:{tg.webhook_port} "
+            f"(TELEGRAM_WEBHOOK_PORT): {error.strerror}"
+        ) from error
+    try:
+        await application.bot.set_webhook(
+            tg.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=MAX_CONNECTIONS,
+        )
+    except BaseException:
+        await listener.stop()
+        raise
+    logger.info("Telegram bridge: webhook on port %d", tg.webhook_port)
+    return listener
 
 
 async def _set_commands(application: TelegramApp) -> None:

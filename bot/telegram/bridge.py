@@ -4,6 +4,17 @@ Updates are handled concurrently across chats but one at a time per chat (a lock
 in arrival order), so a patient's messages reach Rasa in the order they were sent even while Rasa
 is being waited for. Every update id is claimed in BridgeState first: a redelivered update is
 dropped. Logs carry chat and update ids and counts, never texts or file names.
+
+Red flags never wait: before anything else (the chat's lock, Rasa, the file), the text or
+caption of each message goes through the keyword safety net (bot.guidance.red_flags) and
+emergency guidance is sent at once. The message then goes to Rasa as usual, and Rasa's own
+emergency answer to it, identical to what was just sent, is dropped rather than shown twice.
+Dropping (instead of telling Rasa to stay quiet) keeps Rasa's side unchanged: its
+action_emergency_guidance still runs, ends any form and marks the conversation for staff.
+
+Buttons belong to the prompt (the batch of bot messages) that showed them: a press on a prompt
+that has passed, or a second press on an answered one, never reaches Rasa; the patient is told
+and shown the current question again.
 """
 
 from __future__ import annotations
@@ -20,10 +31,16 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.notify.telegram.ids import conversation_id
+from bot.guidance.red_flags import RedFlag, detect_red_flag, emergency_guidance
 from bot.notify.telegram.render import Outgoing, render_messages, to_html, to_plain
-from bot.notify.telegram.sender import CALLBACK_PREFIX, Sender, chosen_keyboard, send_quietly
-from bot.notify.telegram.state import BridgeState
+from bot.notify.telegram.sender import (
+    CALLBACK_PREFIX,
+    Sender,
+    chosen_keyboard,
+    send_quietly,
+    stored_keyboard,
+)
+from bot.notify.telegram.state import BridgeState, StoredButton
 from bot.telegram import texts
 from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
@@ -71,11 +88,15 @@ class Bridge:
     ) -> None:
         self._state = state
         self._rasa = rasa
-        self._files = DocumentIntake(uploads, public_url, secret_key)
+        self._secret = secret_key
+        self._files = DocumentIntake(uploads, public_url, secret_key, self.conversation_of)
         self._albums = Albums()
         self._notice_after = notice_after_seconds
         self._locks = ChatLocks()
         self._background: set[asyncio.Task[None]] = set()
+
+    def conversation_of(self, chat_id: int) -> str:
+        return self._state.conversation_for(chat_id, self._secret)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -83,10 +104,13 @@ class Bridge:
             return
         if update.callback_query:
             # Not awaited: awaiting here would let a later update of this chat go first.
-            answering = asyncio.create_task(self._answer_button(update.callback_query))
-            self._background.add(answering)
-            answering.add_done_callback(self._background.discard)
+            # Judged now, before a press queued ahead in this chat can change the prompt.
+            note, alert = self._button_note(chat.id, update.callback_query)
+            self._in_background(self._answer_button(update.callback_query, note, alert))
         message = update.message
+        flag = None
+        if message and chat.type == ChatType.PRIVATE:
+            flag = await self._red_flag_first(context.bot, chat.id, message, update.update_id)
         if message and message.document and message.media_group_id:
             # Registered on arrival, so the album's first file can wait for the others.
             key = f"{chat.id}:{message.media_group_id}"
@@ -99,67 +123,133 @@ class Bridge:
             if chat.type != ChatType.PRIVATE:
                 await send_quietly(sender, chat.id, said(texts.PRIVATE_ONLY))
             elif update.callback_query:
-                await self._on_button(sender, chat, update.callback_query)
-            elif update.message:
-                await self._on_message(context.bot, sender, chat, update.message, update.update_id)
+                await self._on_button(context.bot, sender, chat, update.callback_query)
+            elif message:
+                await self._on_message(context.bot, sender, chat, message, update.update_id, flag)
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- red flags -----------------------------------------------------------------------------
+
+    async def _red_flag_first(
+        self, bot: Bot, chat_id: int, message: Message, update_id: int
+    ) -> RedFlag | None:
+        """Emergency guidance for a text or caption with a red flag, at once: before the chat's
+        lock, Rasa or the file. Once per update, also when Telegram delivers it again."""
+        flag = detect_red_flag(message.text or message.caption)
+        if flag is None:
+            return None
+        if self._state.claim_red_flag(bot.id, update_id):
+            logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, flag.category)
+            sender = Sender(bot, self._state)
+            await send_quietly(sender, chat_id, said(emergency_guidance(flag.category)))
+        return flag
+
+    # -- messages ------------------------------------------------------------------------------
 
     async def _on_message(
-        self, bot: Bot, sender: Sender, chat: Chat, message: Message, update_id: int
+        self,
+        bot: Bot,
+        sender: Sender,
+        chat: Chat,
+        message: Message,
+        update_id: int,
+        flag: RedFlag | None,
     ) -> None:
         user = message.from_user
+        caption = rasa_text(message.caption or "")
         if message.document:
-            await self._on_document(bot, sender, chat, message, update_id)
+            if caption and flag:
+                # The conversation records the emergency (and ends a form) before the file.
+                await self.converse(sender, chat.id, user, caption, shown=flag)
+            await self._on_document(bot, sender, chat, message, update_id, caption)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
             await sender.send(chat.id, said(texts.PHOTO, texts.PHOTO_BUTTONS))
+            if caption:  # the patient's words with the photo: read like any message
+                await self.converse(sender, chat.id, user, caption, shown=flag)
         elif message.text:
             text = rasa_text(message.text)
             if text:
-                await self.converse(sender, chat.id, user, text)
+                await self.converse(sender, chat.id, user, text, shown=flag)
         elif message.effective_attachment:
-            await sender.send(chat.id, said(texts.UNSUPPORTED))
+            await sender.send(chat.id, said(texts.UNSUPPORTED), prompt=False)
+            if caption:
+                await self.converse(sender, chat.id, user, caption, shown=flag)
         # Service messages (pins, joins, …) need no answer.
 
     # -- buttons -------------------------------------------------------------------------------
 
-    async def _answer_button(self, query: CallbackQuery) -> None:
-        """Answer at once, before waiting for the chat's lock: Telegram shows a spinner until
-        then and refuses late answers. An unknown id gets an alert instead."""
+    def _pressed(self, data: str) -> StoredButton | None:
+        if not data.startswith(CALLBACK_PREFIX):
+            return None
+        return self._state.button(data.removeprefix(CALLBACK_PREFIX))
+
+    def _button_note(self, chat_id: int, query: CallbackQuery) -> tuple[str | None, bool]:
+        """An unknown or expired id gets an alert, a question that has passed a short note
+        (the chat then shows the current one), a current one nothing."""
         data = query.data or ""
-        known = data.startswith(CALLBACK_PREFIX) and (
-            self._state.button_payload(data.removeprefix(CALLBACK_PREFIX)) is not None
-        )
-        expired = data.startswith(CALLBACK_PREFIX) and not known
+        button = self._pressed(data)
+        if data.startswith(CALLBACK_PREFIX) and button is None:
+            return texts.BUTTON_EXPIRED, True
+        if button is not None:
+            current = self._state.current_prompt(chat_id)
+            if current is None or current.prompt_id != button.prompt_id:
+                return texts.QUESTION_PASSED, False
+        return None, False
+
+    async def _answer_button(self, query: CallbackQuery, note: str | None, alert: bool) -> None:
+        """Answer at once, before waiting for the chat's lock: Telegram shows a spinner until
+        then and refuses late answers."""
         try:
-            await query.answer(texts.BUTTON_EXPIRED if expired else None, show_alert=expired)
+            await query.answer(note, show_alert=alert)
         except TelegramError as error:  # already answered (a redelivery) or too old
             logger.info("callback not answered: %s", type(error).__name__)
 
-    async def _on_button(self, sender: Sender, chat: Chat, query: CallbackQuery) -> None:
+    async def _on_button(self, bot: Bot, sender: Sender, chat: Chat, query: CallbackQuery) -> None:
         data = query.data or ""
-        if not data.startswith(CALLBACK_PREFIX):
-            return  # the marked choice of an earlier press
-        payload = self._state.button_payload(data.removeprefix(CALLBACK_PREFIX))
-        if payload is None:
+        button = self._pressed(data)
+        if button is None or button.chat_id != chat.id or not button.payload:
+            return  # unknown or expired (alerted), or the marked choice of an earlier press
+        if not self._state.take_prompt(chat.id, button.prompt_id):
+            logger.info("chat %s pressed a button of a question that has passed", chat.id)
+            await self._passed(bot, sender, chat.id, query)
             return
+        await self._mark_choice(query, chat.id, [button.title])
+        await self.converse(sender, chat.id, query.from_user, button.payload)
+
+    async def _mark_choice(self, query: CallbackQuery, chat_id: int, titles: list[str]) -> None:
+        """The pressed keyboard becomes "✓ <title>" (no title: the keyboard goes)."""
+        markup = chosen_keyboard(titles[0]) if titles else None
+        try:
+            await query.edit_message_reply_markup(markup)
+        except TelegramError as error:  # e.g. pressed twice quickly: "not modified"
+            logger.info("keyboard for chat %s not edited: %s", chat_id, type(error).__name__)
+
+    async def _passed(self, bot: Bot, sender: Sender, chat_id: int, query: CallbackQuery) -> None:
+        """Nothing reaches Rasa: the old keyboard goes, and the current question is shown again
+        (a copy of its message with its own, still valid, buttons)."""
         message = query.message
         if isinstance(message, Message) and message.reply_markup:
-            titles = [
-                b.text
-                for row in message.reply_markup.inline_keyboard
-                for b in row
-                if b.callback_data == data
-            ]
-            try:
-                await query.edit_message_reply_markup(chosen_keyboard(titles[0] if titles else ""))
-            except TelegramError as error:  # e.g. pressed twice quickly: "not modified"
-                logger.info("keyboard for chat %s not edited: %s", chat.id, type(error).__name__)
-        await self.converse(sender, chat.id, query.from_user, payload)
+            await self._mark_choice(query, chat_id, [])
+        current = self._state.current_prompt(chat_id)
+        if current is None or current.message_id is None:
+            await send_quietly(sender, chat_id, said(texts.QUESTION_PASSED))
+            return
+        await send_quietly(sender, chat_id, said(texts.QUESTION_PASSED_SEE_CURRENT))
+        markup = stored_keyboard(self._state.prompt_buttons(current.prompt_id))
+        try:
+            await bot.copy_message(chat_id, chat_id, current.message_id, reply_markup=markup)
+        except TelegramError as error:  # e.g. the patient deleted that message
+            logger.info("current question for chat %s not shown: %s", chat_id, type(error).__name__)
 
     # -- files ---------------------------------------------------------------------------------
 
     async def _on_document(
-        self, bot: Bot, sender: Sender, chat: Chat, message: Message, update_id: int
+        self, bot: Bot, sender: Sender, chat: Chat, message: Message, update_id: int, caption: str
     ) -> None:
         documents = [message.document] if message.document else []
         if message.media_group_id:
@@ -169,10 +259,14 @@ class Bridge:
         with contextlib.suppress(TelegramError):  # cosmetic
             await bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
         intake = await self._files.receive(bot, chat.id, documents)
-        for note in intake.notes:
-            await sender.send(chat.id, said(note))
+        if intake.notes:
+            await sender.send(chat.id, [m for note in intake.notes for m in said(note)], False)
         if intake.upload_ids:
-            metadata = {"upload_ids": intake.upload_ids}
+            # The caption travels with the files rather than as a message of its own: "here are
+            # my scans" would otherwise get the how-to-send answer before the verdict.
+            metadata: dict[str, Any] = {"upload_ids": intake.upload_ids}
+            if caption:
+                metadata["caption"] = caption
             await self.converse(sender, chat.id, message.from_user, "/upload_files", metadata)
 
     # -- Rasa ----------------------------------------------------------------------------------
@@ -184,8 +278,10 @@ class Bridge:
         user: User | None,
         text: str,
         metadata: Mapping[str, Any] | None = None,
+        shown: RedFlag | None = None,
     ) -> None:
-        """Send one message to Rasa and its replies, in order, to the chat."""
+        """Send one message to Rasa and its replies, in order, to the chat. `shown`: the red
+        flag whose emergency guidance the bridge already sent for this message."""
         full = {
             "channel": "telegram",
             "chat_id": chat_id,
@@ -193,13 +289,17 @@ class Bridge:
             **(metadata or {}),
         }
         replies = await self._ask(sender, chat_id, text, full)
-        if replies is not None:
-            await sender.send(chat_id, render_messages(replies))
+        if replies is None:
+            return
+        if shown is not None:
+            replies = without_repeated_guidance(replies, shown)
+        await sender.send(chat_id, render_messages(replies))
 
     async def _ask(
         self, sender: Sender, chat_id: int, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]] | None:
-        task = asyncio.create_task(self._rasa.send(conversation_id(chat_id), text, metadata))
+        conversation = self.conversation_of(chat_id)
+        task = asyncio.create_task(self._rasa.send(conversation, text, metadata))
         try:
             done, _ = await asyncio.wait({task}, timeout=self._notice_after)
             if not done:
@@ -213,3 +313,20 @@ class Bridge:
             return None
         finally:
             task.cancel()
+
+
+def without_repeated_guidance(
+    replies: list[dict[str, Any]], shown: RedFlag
+) -> list[dict[str, Any]]:
+    """Rasa's replies without the emergency guidance the bridge already sent (Rasa's action
+    words it with the same function; its REST channel may split paragraphs)."""
+    paragraphs = {
+        paragraph.strip()
+        for category in (shown.category, None)
+        for paragraph in emergency_guidance(category).split("\n\n")
+    }
+    return [
+        reply
+        for reply in replies
+        if reply.get("buttons") or str(reply.get("text") or "").strip() not in paragraphs
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
@@ -19,7 +19,6 @@ from typing import BinaryIO, cast
 from telegram import Bot, Document
 from telegram.error import BadRequest
 
-from bot.notify.telegram.ids import conversation_id
 from bot.telegram import texts
 from bot.telegram.uploads import (
     LINK_TTL_HOURS,
@@ -43,13 +42,20 @@ class Intake:
 
 
 class DocumentIntake:
-    def __init__(self, uploads: UploadClient, public_url: str, secret_key: str) -> None:
+    def __init__(
+        self,
+        uploads: UploadClient,
+        public_url: str,
+        secret_key: str,
+        conversation_of: Callable[[int], str],
+    ) -> None:
         self._uploads = uploads
         self._public_url = public_url
         self._secret_key = secret_key
+        self._conversation_of = conversation_of
 
     def link_note(self, chat_id: int) -> str:
-        link = upload_link(self._public_url, self._secret_key, conversation_id(chat_id))
+        link = upload_link(self._public_url, self._secret_key, self._conversation_of(chat_id))
         return texts.too_big(f"[{link}]({link})", LINK_TTL_HOURS)
 
     async def receive(self, bot: Bot, chat_id: int, documents: Sequence[Document]) -> Intake:
@@ -89,7 +95,8 @@ class DocumentIntake:
 
     async def _upload(self, chat_id: int, parts: list[FilePart], intake: Intake) -> None:
         try:
-            intake.upload_ids = await self._uploads.upload(conversation_id(chat_id), parts)
+            conversation = self._conversation_of(chat_id)
+            intake.upload_ids = await self._uploads.upload(conversation, parts)
         except UploadRejected as error:
             logger.info("chat %s: upload refused (HTTP %d)", chat_id, error.status)
             intake.notes.append(error.message)

@@ -3,6 +3,10 @@
 Only failures where Rasa cannot have handled the message are retried (no connection, a dropped
 connection, 502/503/504 from a proxy): retrying after a read timeout or a 500 could make Rasa
 process the same message twice.
+
+Rasa's REST channel (bot.channels.rest) only accepts a message with `Authorization: Bearer` and
+a conversation token naming the conversation; the bridge signs a fresh short-lived one for each
+attempt with the shared secret, so a retry after a long outage never carries an expired token.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from typing import Any
 
 import httpx
 
+from bot.security.tokens import issue_token
+
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+# Long enough for one request (request_timeout), short enough to be useless if it leaked.
+TOKEN_TTL_SECONDS = 120
 
 
 class RasaUnavailable(Exception):
@@ -32,6 +40,7 @@ class RasaClient:
     def __init__(
         self,
         rasa_url: str,
+        secret_key: str,
         client: httpx.AsyncClient | None = None,
         deadline_seconds: float = 900.0,
         first_backoff: float = 1.0,
@@ -39,6 +48,7 @@ class RasaClient:
         request_timeout: float = 60.0,
     ) -> None:
         self.url = rasa_url.rstrip("/")
+        self._secret = secret_key
         self._client = client or httpx.AsyncClient(timeout=request_timeout)
         self._owns_client = client is None
         self._deadline = deadline_seconds
@@ -65,7 +75,12 @@ class RasaClient:
         while True:
             attempt += 1
             try:
-                response = await self._client.post(f"{self.url}/webhooks/rest/webhook", json=body)
+                token = issue_token(self._secret, sender, "conversation", TOKEN_TTL_SECONDS)
+                response = await self._client.post(
+                    f"{self.url}/webhooks/rest/webhook",
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 if response.status_code not in RETRY_STATUSES:
                     response.raise_for_status()
                     return [dict(m) for m in response.json() if isinstance(m, dict)]

@@ -38,6 +38,10 @@ PRIVATE_ONLY = (
     "me privately."
 )
 BUTTON_EXPIRED = "That button has expired. Please type your answer instead."
+QUESTION_PASSED = "That question has passed, so I didn't use that answer."
+QUESTION_PASSED_SEE_CURRENT = (
+    "That question has passed, so I didn't use that answer. This is where we are now:"
+)
 
 
 def too_big(link: str, hours: int) -> str:

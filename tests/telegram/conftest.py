@@ -36,5 +36,6 @@ def settings(tmp_path: Path, telegram: FakeTelegram, backend: FakeBackend) -> Se
         web_port=backend.port,
         secret_key=SECRET,
         public_url=backend.url,
+        rasa_api_token="test-rasa-api-token",
         telegram=TelegramSettings(bot_token=TOKEN, api_url=telegram.api_url),
     )

@@ -2,7 +2,7 @@
 
 It implements what the bridge and python-telegram-bot use: getMe, getUpdates (long polling),
 setWebhook, deleteWebhook, getWebhookInfo, setMyCommands, getFile and file downloads,
-sendMessage, sendPhoto, sendDocument, sendChatAction, answerCallbackQuery and
+sendMessage, sendPhoto, sendDocument, copyMessage, sendChatAction, answerCallbackQuery and
 editMessageReplyMarkup. Tests push updates (as Telegram would deliver them) and read `calls`.
 """
 
@@ -311,6 +311,16 @@ class FakeTelegram:
     async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         document = {"file_id": "sentdoc", "file_unique_id": "usd"}
         return self._bot_message(params, document=document, caption=params.get("caption") or "")
+
+    async def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        original = self.messages.get(int(params["message_id"]))
+        if original is None or original["chat"]["id"] != int(params["from_chat_id"]):
+            return _error(400, "Bad Request: message to copy not found")
+        content = {
+            k: v for k, v in original.items() if k in ("text", "caption", "photo", "document")
+        }
+        copy = self._bot_message(params, **content)
+        return {"message_id": copy["message_id"]}
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self.messages[int(params["message_id"])]

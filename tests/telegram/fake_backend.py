@@ -1,6 +1,9 @@
 """A fake of our own side for fast bridge tests: Rasa's REST channel and the web app's upload API
 on one aiohttp server, recording what they receive. It can be stopped and started again on the
-same port to act like Rasa going away and coming back."""
+same port to act like Rasa going away and coming back.
+
+Like bot.channels.rest, its REST channel refuses a message without a valid conversation token
+(401) or whose token names another conversation than `sender` (403)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.security.tokens import verify_token
+from bot.security.tokens import InvalidToken, verify_token
 from tests.integration.stack import free_port
 
 SECRET = "test-secret-key-for-the-fake-backend"
@@ -35,6 +38,7 @@ class FakeBackend:
     upload_status: int = 201
     upload_message: str = ""
     rasa_bodies: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0  # REST messages without a valid token for their conversation
     uploads: list[ReceivedUpload] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     _runner: web.AppRunner | None = None
@@ -62,6 +66,16 @@ class FakeBackend:
 
     async def _rasa(self, request: web.Request) -> web.Response:
         body = await request.json()
+        try:
+            claims = verify_token(
+                SECRET, request.headers.get("Authorization", "-"), ("conversation",)
+            )
+        except InvalidToken:
+            self.refused += 1
+            return web.json_response({"message": "token needed"}, status=401)
+        if claims.conversation_id != body.get("sender"):
+            self.refused += 1
+            return web.json_response({"message": "not yours"}, status=403)
         self.rasa_bodies.append(body)
         return web.json_response(self.reply(body))
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.config import Settings
+from bot.notify.telegram.ids import keyed_conversation_id
 from bot.security.tokens import verify_token
 from bot.telegram.app import Tuning, running
 from tests.telegram.fake_api import FakeTelegram
@@ -18,6 +19,7 @@ from tests.telegram.fake_backend import SECRET, FakeBackend
 
 FAST = Tuning(poll_timeout_seconds=1, notice_after_seconds=1.5, rasa_deadline_seconds=60)
 CHAT = 4242
+CONVERSATION = keyed_conversation_id(CHAT, SECRET)
 
 
 @asynccontextmanager
@@ -53,7 +55,7 @@ async def test_text_goes_to_rasa_with_metadata_and_replies_come_back_in_order(
         await telegram.wait_for_sent(CHAT, 3)
     (body,) = backend.rasa_bodies
     assert body == {
-        "sender": f"telegram:{CHAT}",
+        "sender": CONVERSATION,
         "message": "hello there",
         "metadata": {"channel": "telegram", "chat_id": CHAT, "language_code": "en"},
     }
@@ -156,7 +158,7 @@ async def test_a_small_document_is_uploaded_and_rasa_gets_the_upload_ids(
         telegram.push(telegram.document(CHAT, "Jane Doe MRI.dcm", content))
         await telegram.wait_for_sent(CHAT, 1)
     (upload,) = backend.uploads
-    assert upload.conversation_id == f"telegram:{CHAT}"
+    assert upload.conversation_id == CONVERSATION
     assert upload.scope == "upload"
     assert upload.files == [("Jane Doe MRI.dcm", content)]
     (body,) = backend.rasa_bodies
@@ -189,7 +191,7 @@ async def test_a_document_over_20_mb_gets_a_private_upload_link(
     assert link.startswith(f"{backend.url}/upload?token=")
     token = parse_qs(urlsplit(link).query)["token"][0]
     claims = verify_token(SECRET, token, ("link",))
-    assert claims.conversation_id == f"telegram:{CHAT}"
+    assert claims.conversation_id == CONVERSATION
     assert 23 * 3600 < claims.expires_at - time.time() <= 24 * 3600
     assert backend.rasa_bodies == [] and backend.uploads == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections.abc import Callable
 
 import httpx
@@ -40,7 +41,9 @@ def scripted(*steps: httpx.Response | Exception) -> tuple[Handler, list[httpx.Re
 
 def rasa(handler: Handler, deadline: float = 10) -> RasaClient:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return RasaClient("http://rasa.test/", client, deadline, first_backoff=0.01, max_backoff=0.05)
+    return RasaClient(
+        "http://rasa.test/", KEY, client, deadline, first_backoff=0.01, max_backoff=0.05
+    )
 
 
 async def test_rasa_gets_sender_text_and_metadata() -> None:
@@ -53,6 +56,25 @@ async def test_rasa_gets_sender_text_and_metadata() -> None:
         "message": "hello",
         "metadata": {"channel": "telegram"},
     }
+
+
+async def test_each_attempt_proves_the_conversation_with_a_fresh_short_token() -> None:
+    """Rasa's REST channel (bot.channels.rest) only takes a message with a conversation token."""
+    handler, seen = scripted(httpx.ConnectError("refused"), httpx.Response(200, json=[]))
+    await rasa(handler).send("telegram:abc", "x", {})
+    tokens = [request.headers["Authorization"] for request in seen]
+    assert all(t.startswith("Bearer ") for t in tokens) and tokens[0] != tokens[1]
+    for token in tokens:
+        claims = verify_token(KEY, token, ("conversation",))
+        assert claims.conversation_id == "telegram:abc"
+        assert claims.expires_at - time.time() <= 300
+
+
+async def test_a_refused_token_is_not_retried() -> None:
+    handler, seen = scripted(httpx.Response(401, json={"message": "token"}))
+    with pytest.raises(RasaUnavailable):
+        await rasa(handler).send("telegram:1", "x", {})
+    assert len(seen) == 1
 
 
 async def test_connection_failures_and_proxy_errors_are_retried() -> None:
@@ -89,6 +111,7 @@ async def test_stopping_wakes_a_waiting_retry() -> None:
     handler, _ = scripted(*[httpx.ConnectError("refused")] * 1000)
     client = RasaClient(
         "http://rasa.test",
+        KEY,
         httpx.AsyncClient(transport=httpx.MockTransport(handler)),
         deadline_seconds=600,
         first_backoff=30,
