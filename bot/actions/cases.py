@@ -383,21 +383,9 @@ class ActionCaseStatus(Action):
         return reset
 
 
-# Rasa saves a turn's events after the turn ends, which would write the erased conversation
-# back: purge again once the turn is over (each purge is harmless when nothing is left).
-PURGE_DELAYS_SECONDS = (2.0, 10.0, 30.0)
-_purges: set[asyncio.Task[None]] = set()
-
-
-async def purge_tracker_later(conversation_id: str, delays: tuple[float, ...]) -> None:
-    waited = 0.0
-    for delay in delays:
-        await asyncio.sleep(delay - waited)
-        waited = delay
-        try:
-            await asyncio.to_thread(case_service().purge_tracker_events, conversation_id)
-        except StorageUnavailable:
-            continue  # the next round tries again
+# The tracker store (bot/rasa_ext/erasing_tracker_store.py) sees this slot set in the turn's
+# events and deletes the conversation's stored events when Rasa saves the turn.
+ERASURE_SLOT = "personal_data_erased"
 
 
 class ActionDeleteMyData(Action):
@@ -420,13 +408,11 @@ class ActionDeleteMyData(Action):
                 "Please try again in a moment, or ask to talk to a person."
             )
             return []
-        task = asyncio.create_task(purge_tracker_later(tracker.sender_id, PURGE_DELAYS_SECONDS))
-        _purges.add(task)
-        task.add_done_callback(_purges.discard)
         removed = "your case and contact details" if report.cases else "your details"
         dispatcher.utter_message(
             text=f"Done: I've deleted {removed}, any files you sent, and this conversation. "
             "We keep only an anonymous note that a deletion happened. You can start again any "
             "time."
         )
-        return [AllSlotsReset()]
+        # The marker comes last: only what follows it in this turn is stored.
+        return [AllSlotsReset(), SlotSet(ERASURE_SLOT, True)]

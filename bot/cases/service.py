@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import lookup_limits as limits
-from bot.cases.erasure import delete_tracker_events, erase_conversation
+from bot.cases.erasure import erase_conversation
 from bot.cases.models import (
     AuditEntry,
     Case,
@@ -321,21 +321,6 @@ class CaseService:
         for conversation_id in expired:
             self.delete_patient_data(conversation_id, remove_file, actor="retention")
         return len(expired)
-
-    def purge_tracker_events(self, conversation_id: str) -> int:
-        """Delete Rasa's stored events of one conversation. Rasa's SQL tracker store saves the
-        events beyond the number it finds stored, so after an erasure made from inside a turn
-        it writes the whole in-memory conversation back when the turn ends: call this once
-        that turn is over."""
-        with _storage_errors("purge_tracker_events"), self._sessions.begin() as session:
-            removed = delete_tracker_events(session, conversation_id)
-            if removed:
-                counts = {"tracker_events": removed}
-                entry = _audit(
-                    self._clock(), "system", "tracker_events.purged", "conversation", None, counts
-                )
-                session.add(entry)
-            return removed
 
 
 def _audit(

@@ -212,18 +212,6 @@ def test_works_before_rasa_created_its_table(service: CaseService) -> None:
     assert (report.cases, report.tracker_events) == (1, 0)
 
 
-def test_purge_tracker_events_removes_rows_rasa_wrote_back(
-    service: CaseService, engine: Engine, two_conversations: tuple[str, str]
-) -> None:
-    service.delete_patient_data("conv-jane", lambda _name: None)
-    # What Rasa's SQLTrackerStore does at the end of the turn: it finds no stored events and
-    # saves the whole in-memory conversation again.
-    create_rasa_events(engine, {"conv-jane": ["my name is Janet Quillfeather"]})
-    assert service.purge_tracker_events("conv-jane") == 1
-    assert count_events(engine, "conv-jane") == 0
-    assert count_events(engine, "conv-oskar") == 1
-
-
 def test_database_cascades_from_patient_to_case_children(
     service: CaseService, sessions: sessionmaker[Session], two_conversations: tuple[str, str]
 ) -> None:
