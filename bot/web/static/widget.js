@@ -46,10 +46,19 @@
     getStarted: "Get started",
     greeting: "Hi",
     connecting: "Connecting…",
-    reconnecting: "Connection lost. Reconnecting…",
+    // Whenever the assistant can't be reached, the emergency line is on screen: a red flag
+    // typed now must not wait behind a spinner.
+    reconnecting:
+      "Can't reach the assistant right now. Reconnecting… " +
+      "If this is an emergency, call 911 now.",
     sessionError: "The chat can't start right now. Please try again in a minute.",
     historyError: "Earlier messages couldn't be loaded.",
-    notSent: "Not connected yet. Your message will be sent when the connection is back.",
+    notSent:
+      "Not connected yet: your message will be sent when the connection is back. " +
+      "If this is an emergency, call 911 now.",
+    noReply:
+      "The assistant hasn't answered yet; your message is saved. " +
+      "If this is an emergency, call 911 now.",
     dropHere: "Drop files or a folder here to upload them",
     uploading: "Uploading {files} ({size})",
     uploaded: "Uploaded {files} ({size}).",
@@ -70,7 +79,8 @@
   };
 
   var DEFAULT_COLOR = "#0b5cad";
-  var TYPING_TIMEOUT_MS = 30000;
+  // No reply by then: stop the typing dots and say so (with the emergency line).
+  var REPLY_TIMEOUT_MS = 20000;
 
   // ---- pure helpers (unit-tested in node) ---------------------------------------------------
 
@@ -605,6 +615,7 @@
   Widget.prototype.receive = function (message) {
     if (!message || typeof message.text !== "string") return;
     this.hideTyping();
+    if (this.status.textContent === this.s.noReply) this.setStatus("");
     this.addMessage("bot", message.text, Date.now());
     this.setQuickReplies(message.quick_replies || message.buttons || []);
   };
@@ -695,7 +706,10 @@
     var self = this;
     this.typing.hidden = false;
     clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(function () { self.hideTyping(); }, TYPING_TIMEOUT_MS);
+    this.typingTimer = setTimeout(function () {
+      self.hideTyping();
+      self.setStatus(self.s.noReply);
+    }, this.replyTimeoutMs || REPLY_TIMEOUT_MS);
     this.scrollDown();
   };
 
