@@ -7,6 +7,7 @@ Like bot.channels.rest, its REST channel refuses a message without a valid conve
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ class FakeBackend:
     upload_message: str = ""
     rasa_bodies: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0  # REST messages without a valid token for their conversation
+    rasa_delay: float = 0.0  # seconds Rasa "thinks" before answering
     uploads: list[ReceivedUpload] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     _runner: web.AppRunner | None = None
@@ -77,6 +79,7 @@ class FakeBackend:
             self.refused += 1
             return web.json_response({"message": "not yours"}, status=403)
         self.rasa_bodies.append(body)
+        await asyncio.sleep(self.rasa_delay)
         return web.json_response(self.reply(body))
 
     async def _upload(self, request: web.Request) -> web.Response:
