@@ -87,6 +87,9 @@ class Settings:
     dev_mode: bool = False
     # DATABASE_URL; empty: the SQLite file under var_dir that Rasa's tracker store also uses.
     database_url: str = ""
+    # RETENTION_INACTIVE_DAYS: a conversation that never became a case is erased (messages,
+    # uploads, consent answers) after this many days without activity (bot/retention.py).
+    inactive_retention_days: int = 30
 
     @property
     def uploads_dir(self) -> Path:
@@ -195,6 +198,9 @@ class Settings:
             trusted_proxies=tuple(env.get("TRUSTED_PROXIES", "").replace(",", " ").split()),
             dev_mode=env.get("SECONDREAD_DEV_MODE", "") == "1",
             database_url=env.get("DATABASE_URL", ""),
+            inactive_retention_days=_positive(
+                "RETENTION_INACTIVE_DAYS", env.get("RETENTION_INACTIVE_DAYS", "30")
+            ),
         )
 
 
@@ -220,3 +226,10 @@ def _storage_key(value: str | None) -> bytes:
     if len(key) != 32:
         raise ConfigError("SECONDREAD_STORAGE_KEY must be 32 bytes, base64-encoded")
     return key
+
+
+def _positive(name: str, value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ConfigError(f"{name} must be a whole number of days, at least 1")
+    return number

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import lookup_limits as limits
 from bot.cases.erasure import erase_conversation
+from bot.cases.inactive import inactive_conversations, is_inactive
 from bot.cases.models import (
     AuditEntry,
     Case,
@@ -302,6 +303,29 @@ class CaseService:
             )
         logger.info("deleted patient data: %s", counts)
         return report
+
+    def purge_inactive(self, remove_file: Callable[[str], None], inactive_for: timedelta) -> int:
+        """Erase the conversations that never became a case and have been silent (no message,
+        upload or consent answer) for longer than `inactive_for`; returns how many. Each one is
+        checked again inside its own erasure, so a case opened meanwhile is never touched."""
+        cutoff = self._clock() - inactive_for
+        with _storage_errors("purge_inactive"), self._sessions() as session:
+            candidates = inactive_conversations(session, cutoff)
+        erased = 0
+        for conversation_id in candidates:
+            with _storage_errors("purge_inactive"), self._sessions.begin() as session:
+                if not is_inactive(session, conversation_id, cutoff):
+                    continue
+                report = erase_conversation(session, conversation_id, remove_file)
+                details: dict[str, Any] = {**report.as_counts(), "reason": "inactive"}
+                session.add(
+                    _audit(
+                        self._clock(), "retention", "patient_data.deleted", "conversation",
+                        None, details,
+                    )
+                )
+            erased += 1
+        return erased
 
     def purge_expired(
         self, remove_file: Callable[[str], None], retention: timedelta = RETENTION
