@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval fuzz bench clean
+.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -16,6 +16,7 @@ help:
 	@echo "make telegram  run the Telegram bridge alone (needs TELEGRAM_BOT_TOKEN; Rasa running)"
 	@echo "make test      lint, type-check, validate, train, pytest (incl. integration), story tests"
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
+	@echo "make eval      held-out conversations through the real stack (pass rate per category)"
 	@echo "make fuzz      10,000 mutated files through the upload inspection"
 	@echo "make bench     inspection and upload-ingest benchmarks (printed, not asserted)"
 
@@ -81,6 +82,11 @@ crossval: $(RASA_VENV)/.installed
 	$(ENV) $(RASA_VENV)/bin/python scripts/crossval --seed $${CROSSVAL_SEED:-1} --out "$$VAR_DIR/crossval" 2>"$$VAR_DIR/logs/crossval.log" \
 	  | tee "$$VAR_DIR/logs/crossval.out" | grep -E '^(seed|weakest)' \
 	  || { echo "cross-validation failed: see $$VAR_DIR/logs/crossval.log"; exit 1; }
+
+# The held-out conversations (tests/conversations/) over socket.io, as the widget talks, against
+# a stack started for the run; prints the pass rate per category and the failures.
+eval: install train
+	$(ENV) $(PY) -m tests.conversations.runner --json "$$VAR_DIR/eval.json"
 
 # Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
 fuzz: $(VENV)/.installed

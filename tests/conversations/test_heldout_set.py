@@ -1,0 +1,64 @@
+"""The held-out conversation set itself: well formed, big enough, and kept out of training data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conversations.runner import Turn, check_turn, load_conversations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _normalized(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def test_the_set_has_the_red_flags_the_issue_asks_for() -> None:
+    conversations = load_conversations()
+    red = [c for c in conversations if c.category == "red_flag"]
+    assert len(red) >= 40
+    # Every red-flag conversation checks that emergency guidance comes first.
+    assert all(any(t.first for t in c.turns) for c in red)
+    # Several are typed into the middle of a form.
+    in_form = [c for c in red if len(c.turns) > 1]
+    assert len(in_form) >= 15
+    assert len(conversations) - len(red) >= 60
+
+
+def test_no_held_out_sentence_is_in_the_training_data() -> None:
+    """No held-out message is a training example, and no long one is part of one."""
+    lines = [
+        line.strip()[2:]
+        for path in sorted((ROOT / "data").rglob("*.yml"))
+        for line in path.read_text().splitlines()
+        if line.strip().startswith("- ")
+    ]
+    examples = {_normalized(line) for line in lines}
+    training = " ".join(examples)
+    leaked = [
+        t.user
+        for c in load_conversations()
+        for t in c.turns
+        # Short answers ("mri", "yes thats fine") are everyone's words, not a leak.
+        if not t.user.startswith("/") and len(t.user.split()) >= 5
+        and (
+            _normalized(t.user) in examples
+            or (len(t.user.split()) >= 8 and _normalized(t.user) in training)
+        )
+    ]
+    assert leaked == []
+
+
+def test_check_turn_reports_each_kind_of_miss() -> None:
+    turn = Turn(
+        user="x", say=("911",), say_any=("dicom", "report"), not_say=("stroke",), first=("call",)
+    )
+    assert check_turn(turn, ["Please call 911.", "the REPORT"]) == []
+    problems = check_turn(turn, ["Stroke advice", "then 911"])
+    assert problems == [
+        "none of ['dicom', 'report']", "said 'stroke'", "first reply lacks 'call'"
+    ]
+    assert check_turn(turn, []) == [
+        "missing '911'", "none of ['dicom', 'report']", "first reply lacks 'call'"
+    ]
