@@ -168,9 +168,13 @@ class Bridge:
             await self._on_document(bot, sender, chat, message, update_id, caption)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
-            await sender.send(chat.id, said(texts.PHOTO, texts.PHOTO_BUTTONS))
-            if caption:  # the patient's words with the photo: read like any message
-                await self.converse(sender, chat.id, user, caption, shown=flag)
+            explained = said(texts.PHOTO, texts.PHOTO_BUTTONS)
+            if caption:
+                # The patient's words with the photo, read like any message; the explanation
+                # joins Rasa's answer in one prompt, so neither one's buttons pass the other's.
+                await self.converse(sender, chat.id, user, caption, shown=flag, then=explained)
+            else:
+                await sender.send(chat.id, explained)
         elif message.text:
             text = rasa_text(message.text)
             if text:
@@ -279,21 +283,21 @@ class Bridge:
         text: str,
         metadata: Mapping[str, Any] | None = None,
         shown: RedFlag | None = None,
+        then: list[Outgoing] | None = None,
     ) -> None:
         """Send one message to Rasa and its replies, in order, to the chat. `shown`: the red
-        flag whose emergency guidance the bridge already sent for this message."""
+        flag whose emergency guidance the bridge already sent for this message; `then`: our
+        own messages to send after the replies (also when Rasa cannot answer)."""
         full = {
             "channel": "telegram",
             "chat_id": chat_id,
             "language_code": user.language_code if user else None,
             **(metadata or {}),
         }
-        replies = await self._ask(sender, chat_id, text, full)
-        if replies is None:
-            return
+        replies = await self._ask(sender, chat_id, text, full) or []
         if shown is not None:
             replies = without_repeated_guidance(replies, shown)
-        await sender.send(chat_id, render_messages(replies))
+        await sender.send(chat_id, render_messages(replies) + (then or []))
 
     async def _ask(
         self, sender: Sender, chat_id: int, text: str, metadata: dict[str, Any]

@@ -88,6 +88,24 @@ async def test_a_captioned_photo_with_a_red_flag_gets_emergency_guidance_first(
     assert backend.messages() == [CHEST_PAIN]  # the caption reached Rasa
 
 
+async def test_a_photo_caption_is_answered_and_the_explanation_buttons_still_work(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    backend.reply = like_rasa
+    photo = telegram.photo(CHAT)
+    photo["message"]["caption"] = "is this a good picture of my MRI?"
+    async with running(settings, FAST):
+        telegram.push(photo)
+        await telegram.wait_for_sent(CHAT, 3)
+        answer, _anything_else, explanation = telegram.sent(CHAT)
+        assert answer["text"].startswith("About is this a good picture")
+        assert "photo of a screen" in explanation["text"]
+        how = keyboard(explanation)["How do I get my images?"]
+        telegram.push(telegram.button_press(CHAT, explanation["message_id"], how))
+        await telegram.wait_until(lambda: len(backend.rasa_bodies) == 2)
+    assert backend.messages() == ["is this a good picture of my MRI?", "/request_records"]
+
+
 async def test_a_captioned_document_with_a_red_flag_gets_emergency_guidance_then_its_upload(
     telegram: FakeTelegram, backend: FakeBackend, settings: Settings
 ) -> None:
