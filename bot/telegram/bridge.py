@@ -108,14 +108,18 @@ class Bridge:
             note, alert = self._button_note(chat.id, update.callback_query)
             self._in_background(self._answer_button(update.callback_query, note, alert))
         message = update.message
-        flag = None
+        flag, guidance = None, None
         if message and chat.type == ChatType.PRIVATE:
-            flag = await self._red_flag_first(context.bot, chat.id, message, update.update_id)
+            # Not awaited either (this update keeps its place in the chat's queue); awaited
+            # below before anything else of this update is sent, so the guidance comes first.
+            flag, guidance = self._red_flag_first(context.bot, chat.id, message, update.update_id)
         if message and message.document and message.media_group_id:
             # Registered on arrival, so the album's first file can wait for the others.
             key = f"{chat.id}:{message.media_group_id}"
             self._albums.add(key, update.update_id, message.document)
         async with self._locks.hold(chat.id):
+            if guidance is not None:
+                await guidance
             if not self._state.claim_update(context.bot.id, update.update_id):
                 logger.info("update %d for chat %s seen before; skipped", update.update_id, chat.id)
                 return
@@ -127,26 +131,27 @@ class Bridge:
             elif message:
                 await self._on_message(context.bot, sender, chat, message, update.update_id, flag)
 
-    def _in_background(self, work: Any) -> None:
+    def _in_background(self, work: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     # -- red flags -----------------------------------------------------------------------------
 
-    async def _red_flag_first(
+    def _red_flag_first(
         self, bot: Bot, chat_id: int, message: Message, update_id: int
-    ) -> RedFlag | None:
-        """Emergency guidance for a text or caption with a red flag, at once: before the chat's
-        lock, Rasa or the file. Once per update, also when Telegram delivers it again."""
+    ) -> tuple[RedFlag | None, asyncio.Task[None] | None]:
+        """Emergency guidance for a text or caption with a red flag, sent at once: it waits for
+        neither the chat's lock, nor Rasa, nor the file. Once per update, also when Telegram
+        delivers it again. Returns the flag and the sending."""
         flag = detect_red_flag(message.text or message.caption)
-        if flag is None:
-            return None
-        if self._state.claim_red_flag(bot.id, update_id):
-            logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, flag.category)
-            sender = Sender(bot, self._state)
-            await send_quietly(sender, chat_id, said(emergency_guidance(flag.category)))
-        return flag
+        if flag is None or not self._state.claim_red_flag(bot.id, update_id):
+            return flag, None
+        logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, flag.category)
+        sender = Sender(bot, self._state)
+        sending = send_quietly(sender, chat_id, said(emergency_guidance(flag.category)))
+        return flag, self._in_background(sending)
 
     # -- messages ------------------------------------------------------------------------------
 

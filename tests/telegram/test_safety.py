@@ -286,3 +286,20 @@ async def test_conversation_ids_hide_the_chat_and_earlier_conversations_go_on(
     await send_to_telegram("telegram:7001", [{"text": "your old verdict"}], settings)
     assert telegram.texts(7002)[-1] == "your verdict"
     assert telegram.texts(7001)[-1] == "your old verdict"
+
+
+async def test_a_red_flag_keeps_its_place_in_the_chats_order(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    async with running(settings, FAST):
+        telegram.push(
+            telegram.text(CHAT, "I have crushing chest pain right now"),
+            telegram.text(CHAT, "and it started an hour ago"),
+        )
+        await telegram.wait_until(lambda: len(backend.rasa_bodies) == 2)
+        await telegram.wait_for_sent(CHAT, 3)
+    assert backend.messages() == [
+        "I have crushing chest pain right now",
+        "and it started an hour ago",
+    ]
+    assert texts(telegram)[0] == emergency_guidance("chest_pain")
