@@ -12,6 +12,7 @@ ENV := source scripts/env.sh &&
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
+	@echo "              supervised (one that exits is restarted; Ctrl-C stops all), development keys"
 	@echo "make shell     chat with the bot in this terminal"
 	@echo "make telegram  run the Telegram bridge alone (needs TELEGRAM_BOT_TOKEN; Rasa running)"
 	@echo "make test      lint, type-check, validate, train, pytest (incl. integration), story tests"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.integration.stack import Stack, running_stack
+
+# Tests run in development mode (as `make test` does through scripts/env.sh): servers they start
+# with os.environ generate missing keys into their own VAR_DIR. Tests of the refusal without keys
+# (tests/security/test_keys.py) start their processes with an environment of their own.
+os.environ.setdefault("SECONDREAD_DEV_MODE", "1")
 
 
 @pytest.fixture(scope="session")
