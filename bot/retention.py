@@ -31,7 +31,7 @@ class Purged:
 
 
 def purge_once(settings: Settings | None = None) -> Purged:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     service = case_service()
     purged = Purged(
         closed_cases=service.purge_expired(remove_stored_file),
@@ -60,7 +60,7 @@ async def purge_daily(first_delay: float = 60.0, interval: float = DAY_SECONDS) 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    settings = Settings.load()
     purged = purge_once(settings)
     print(
         f"erased {purged.closed_cases} conversations whose case closed over 12 months ago and "

@@ -336,7 +336,7 @@ def client_ref(tracker: Tracker) -> str | None:
     address = metadata.get("client_address") if isinstance(metadata, dict) else None
     if not isinstance(address, str) or not address:
         return None
-    key = Settings.from_env().secret_key.encode()
+    key = Settings.load().secret_key.encode()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 

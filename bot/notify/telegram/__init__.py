@@ -46,7 +46,7 @@ async def send_telegram_text(sender_id: str, text: str, settings: Settings | Non
 async def _deliver(sender_id: str, items: Sequence[Outgoing], settings: Settings | None) -> None:
     if not is_telegram(sender_id):
         raise ValueError("not a Telegram conversation")
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     tg = settings.telegram
     if not tg.bot_token:
         logger.warning(
