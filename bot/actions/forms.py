@@ -2,6 +2,10 @@
 
 A canonical value (from a button) and free text ("a cat scan of my belly") both work. An answer
 the parser cannot place is refused with an `explain_<slot>` message, and the form asks again.
+
+Nothing the patient already said is asked again: before each question, the `extract_<slot>`
+methods fill a slot from what the latest message states (it may change an earlier answer) or,
+when the slot is still empty, from what the conversation stated before (bot.guidance.situation).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.slots import first_text
+from bot.actions.slots import first_text, said_now, said_so_far, slot_text
 from bot.guidance import insurance, parsing
 
 Parser = Callable[[str | None], str | None]
@@ -85,10 +89,36 @@ class ParsedSlotsForm(FormValidationAction, ABC):
             self.explain_slot(slot, dispatcher)
         return {slot: parsed}
 
+    def prefill(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """The slot from what the patient stated, unless it is the question just answered."""
+        if tracker.get_slot("requested_slot") == slot:
+            return {}  # the answer goes through validate_<slot>
+        current = slot_text(tracker, slot)
+        stated = said_now(tracker).get(slot)
+        if stated is not None and stated != current:
+            return {slot: stated}
+        if current is None and slot != "situation":
+            earlier = said_so_far(tracker).get(slot)
+            if earlier is not None:
+                return {slot: earlier}
+        return {}
+
+    async def extract_exam_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("exam_type", tracker)
+
+    async def extract_body_part(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("body_part", tracker)
+
     async def validate_exam_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.parse_answer("exam_type", value, dispatcher)
+        # "PET/CT" gives two exam entities and Rasa keeps the last: read the whole message.
+        whole = said_now(tracker).exam_type
+        return {"exam_type": whole} if whole else self.parse_answer("exam_type", value, dispatcher)
 
     async def validate_body_part(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -100,6 +130,16 @@ class ValidateWorthwhileForm(ParsedSlotsForm):
     def name(self) -> str:
         return "validate_worthwhile_form"
 
+    async def extract_situation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # The reason given earlier still holds; only the latest message may change it.
+        prefilled = self.prefill("situation", tracker)
+        reason = slot_text(tracker, "second_opinion_reason")
+        if not prefilled and slot_text(tracker, "situation") is None and reason:
+            return {"situation": reason}
+        return prefilled
+
     async def validate_situation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -109,6 +149,11 @@ class ValidateWorthwhileForm(ParsedSlotsForm):
 class ValidateSubspecialistForm(ParsedSlotsForm):
     def name(self) -> str:
         return "validate_subspecialist_form"
+
+    async def extract_age_group(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("age_group", tracker)
 
     async def validate_age_group(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -132,6 +177,26 @@ class ValidateInsuranceForm(ParsedSlotsForm):
         if plan is not None and not insurance.needs_network_question(plan):
             return [slot for slot in domain_slots if slot != "in_network"]
         return domain_slots
+
+    async def extract_plan_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("plan_type", tracker)
+
+    async def extract_physician_requested(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("physician_requested", tracker)
+
+    async def extract_surgery_planned(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("surgery_planned", tracker)
+
+    async def extract_in_network(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.prefill("in_network", tracker)
 
     async def validate_plan_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,4 +1,9 @@
-"""The tailored answers at the end of journeys 1, 3 and 4."""
+"""The tailored answers at the end of journeys 1, 3 and 4.
+
+The answers stay in their slots: the patient's age, situation and insurance are facts of this
+conversation, so a later journey or upload uses them instead of asking again (a new message that
+states otherwise changes them, see bot/actions/forms.py).
+"""
 
 from __future__ import annotations
 
@@ -27,8 +32,8 @@ class ActionWorthwhileAnswer(Action):
             slot_text(tracker, "exam_type"), slot_text(tracker, "body_part"), situation
         )
         dispatcher.utter_message(text=assessment.as_text())
-        # Keep the reason for the case; clear the question so asking again starts fresh.
-        return [SlotSet("second_opinion_reason", situation), SlotSet("situation", None)]
+        # The reason goes to the case.
+        return [SlotSet("second_opinion_reason", situation)]
 
 
 class ActionSuggestSubspecialist(Action):
@@ -49,7 +54,7 @@ class ActionSuggestSubspecialist(Action):
         found = programs.programs_for(suggestion.key)
         if found:
             dispatcher.utter_message(text=programs.format_programs(found))
-        return [SlotSet("suggested_subspecialty", suggestion.key), SlotSet("age_group", None)]
+        return [SlotSet("suggested_subspecialty", suggestion.key)]
 
 
 INSURANCE_SLOTS = ("plan_type", "physician_requested", "surgery_planned", "in_network")
@@ -67,10 +72,5 @@ class ActionInsuranceAnswer(Action):
         answers: dict[str, Any] = {slot: slot_text(tracker, slot) for slot in INSURANCE_SLOTS}
         advice = insurance.advise_insurance(**answers)
         dispatcher.utter_message(text=advice.as_text())
-        # The answers stay available to a case; the per-visit questions are asked again next time.
-        return [
-            SlotSet("insurance_answers", answers),
-            SlotSet("physician_requested", None),
-            SlotSet("surgery_planned", None),
-            SlotSet("in_network", None),
-        ]
+        # The answers go to the case.
+        return [SlotSet("insurance_answers", answers)]

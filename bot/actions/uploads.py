@@ -3,12 +3,16 @@
 The web app inspects uploads in the background. This action waits a few seconds at most (Rasa
 holds the conversation's lock meanwhile), reports what finished and schedules a reminder to
 report the rest.
+
+What the files say is compared with what the patient said (bot.guidance.situation): the files
+decide the exam and body part, and a difference is said in plain words with a question.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from rasa_sdk import Action, Tracker
@@ -16,10 +20,17 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.slots import slot_text
+from bot.actions.slots import said_so_far, slot_text
 from bot.cases import StorageUnavailable
 from bot.cases.runtime import case_service
 from bot.config import Settings
+from bot.guidance.situation import (
+    Picture,
+    Said,
+    build_picture,
+    mismatch_choices,
+    mismatch_message,
+)
 from bot.guidance.uploads import (
     MAX_FOLLOW_UPS,
     NOT_FOUND,
@@ -121,23 +132,20 @@ class ActionHandleUploads(Action):
         records = await asyncio.to_thread(upload_service().for_conversation, tracker.sender_id)
         verdicts = [r.verdict for r in records if r.verdict]
         summary = conversation_summary(verdicts)
-        events: list[EventType] = []
-        exam_type = slot_text(tracker, "exam_type") or summary.exam_type
-        body_part = slot_text(tracker, "body_part") or summary.body_part
-        if summary.has_images and not slot_text(tracker, "exam_type") and summary.exam_type:
-            events.append(SlotSet("exam_type", summary.exam_type))
-        if summary.has_images and not slot_text(tracker, "body_part") and summary.body_part:
-            events.append(SlotSet("body_part", summary.body_part))
+        picture = self.picture(tracker, summary.exam_type, summary.body_part)
+        # Files beat chat for what was scanned: a case opened now records the files' exam.
+        events: list[EventType] = [
+            SlotSet(slot, fact.files)
+            for slot, fact in (("exam_type", picture.exam_type), ("body_part", picture.body_part))
+            if summary.has_images and fact.files and fact.files != slot_text(tracker, slot)
+        ]
         # One upload's own verdict already says what is missing; across several, say it again.
         if len(verdicts) > 1 and summary.message:
             dispatcher.utter_message(text=summary.message)
-        advice = next_step_message(
-            summary.has_images,
-            summary.has_report,
-            exam_type,
-            body_part,
-            slot_text(tracker, "age_group"),
-        )
+        mismatch = mismatch_message(picture) if summary.has_images else None
+        if mismatch:
+            dispatcher.utter_message(text=mismatch, buttons=mismatch_choices(picture))
+        advice = next_step_message(summary.has_images, picture)
         if advice:
             dispatcher.utter_message(text=advice)
         if not summary.has_images and not summary.has_report:
@@ -150,12 +158,26 @@ class ActionHandleUploads(Action):
                 dispatcher.utter_message(
                     text=f"I added these files to your case {slot_text(tracker, 'case_number')}."
                 )
-        else:
+        elif not mismatch:  # which study it is for comes first
             dispatcher.utter_message(
                 text="When you're ready, I can open a second-opinion case with these files.",
                 buttons=OPEN_CASE_BUTTONS,
             )
         return events
+
+    @staticmethod
+    def picture(tracker: Tracker, files_exam: str | None, files_part: str | None) -> Picture:
+        """What the patient said (their messages; else, before any files, the slots) and the
+        files' exam."""
+        said = said_so_far(tracker)
+        if not tracker.get_slot("reported_upload_ids"):
+            # Slots filled by buttons or carried from an earlier session, never by files yet.
+            said = Said(
+                exam_type=slot_text(tracker, "exam_type"),
+                body_part=slot_text(tracker, "body_part"),
+            ).then(said)
+        said = replace(said, age_group=said.age_group or slot_text(tracker, "age_group"))
+        return build_picture(said, files_exam, files_part)
 
     def follow_up(
         self,

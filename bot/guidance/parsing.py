@@ -211,8 +211,44 @@ _PLAN_RULES = _rules(
 
 
 def parse_exam_type(text: str | None) -> str | None:
-    """"cat scan" -> "ct", "mri of my knee" -> "mri", "not sure" -> "unknown"."""
+    """"cat scan" -> "ct", "mri of my knee" -> "mri", "not sure" -> "unknown".
+
+    A hybrid or compound exam is named after its most specific part: "PET/MR" -> "pet",
+    "SPECT/CT" -> "nuclear", "CT angiogram" -> "angiogram" (see `combine_exams`).
+    """
+    # The rules are in EXAM_PRIORITY order, so the first hit is the most specific part.
     return _first_rule_match(text, EXAM_TYPES, _EXAM_RULES)
+
+
+# A hybrid or compound exam is read by the reader of its most specific part: PET/CT and PET/MR
+# are PET exams, SPECT/CT a nuclear medicine exam, a CT or MR angiogram an angiogram.
+EXAM_PRIORITY: tuple[str, ...] = (
+    "pet", "mammogram", "nuclear", "angiogram", "mri", "ct", "ultrasound", "xray",
+)
+
+
+def parse_exam_types(text: str | None) -> tuple[str, ...]:
+    """Every exam a text names, not negated, in EXAM_PRIORITY order: "PET/CT" -> ("pet", "ct").
+
+    "not sure" is not an exam here: an empty tuple.
+    """
+    if not text:
+        return ()
+    clauses = split_clauses(text)
+    found = {
+        key
+        for key, pattern in _EXAM_RULES
+        if key != "unknown"
+        for clause in clauses
+        if any(not is_negated(clause, m.start()) for m in pattern.finditer(clause))
+    }
+    return tuple(key for key in EXAM_PRIORITY if key in found)
+
+
+def combine_exams(keys: Sequence[str | None]) -> str | None:
+    """The exam several named parts make up: ("ct", "pet") -> "pet"; None when none is known."""
+    known = {key for key in keys if key}
+    return next((key for key in EXAM_PRIORITY if key in known), None)
 
 
 def parse_body_part(text: str | None) -> str | None:

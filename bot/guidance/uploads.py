@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.guidance.situation import Picture
 from bot.guidance.subspecialty import suggest_subspecialty
-from bot.guidance.vocabulary import describe_scan
+from bot.guidance.vocabulary import BODY_PARTS, EXAM_TYPES, describe_scan
 
 RUNNING = frozenset({"receiving", "pending", "checking"})
 FINISHED = frozenset({"checked", "failed"})
@@ -74,19 +75,32 @@ def taking_long_message() -> str:
     )
 
 
-def next_step_message(
-    has_images: bool,
-    has_report: bool,
-    exam_type: str | None,
-    body_part: str | None,
-    age_group: str | None,
-) -> str | None:
-    """After a good study: which subspecialist fits, read from the files' own headers."""
-    if not has_images or (exam_type is None and body_part is None):
+def next_step_message(has_images: bool, picture: Picture) -> str | None:
+    """After a good study: which subspecialist fits, saying truthfully what that rests on.
+
+    The files' headers decide the exam and body part; what the patient told me fills only what
+    the headers leave out, and the sentence says which part came from where.
+    """
+    exam, part = picture.exam_type.value, picture.body_part.value
+    if not has_images or (exam is None and part is None):
         return None
-    suggestion = suggest_subspecialty(exam_type, body_part, age_group)
-    scan = describe_scan(exam_type, body_part)
+    suggestion = suggest_subspecialty(exam, part, picture.age_group.value)
     return (
-        f"Going by the details stored in the files ({scan}), a good fit for the second read is "
-        f"{suggestion.name}. {suggestion.reason}"
+        f"Going by {_basis(picture)}, a good fit for the second read is {suggestion.name}. "
+        f"{suggestion.reason}"
     )
+
+
+def _basis(picture: Picture) -> str:
+    exam, part = picture.exam_type, picture.body_part
+    from_files = describe_scan(exam.files, part.files) if (exam.files or part.files) else None
+    told = [
+        *([EXAM_TYPES[exam.said]] if exam.said and not exam.files else []),
+        *([BODY_PARTS[part.said]] if part.said and not part.files else []),
+    ]
+    if picture.age_group.value == "child":
+        told.append("the patient is under 18")
+    basis = [f"the details stored in the files ({from_files})"] if from_files else []
+    if told:
+        basis.append(f"what you told me ({', '.join(told)})")
+    return " and ".join(basis)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.guidance.parsing import parse_body_part, parse_exam_type
+from bot.guidance.parsing import combine_exams, parse_body_part, parse_exam_type
 
 MODALITY_EXAMS: dict[str, str] = {
     "CT": "ct",
@@ -22,9 +22,6 @@ MODALITY_EXAMS: dict[str, str] = {
     "NM": "nuclear",
     "XA": "angiogram",
 }
-# A study of several modalities is named after the most specific one: PET/CT is a PET exam,
-# a CT localizer does not make an angiogram a CT.
-_EXAM_PRIORITY = ("pet", "mammogram", "nuclear", "angiogram", "mri", "ct", "ultrasound", "xray")
 
 # BodyPartExamined defined terms (DICOM PS3.16 CID 4031) and common scanner spellings.
 _BODY_PART_TERMS: dict[str, str] = {
@@ -67,10 +64,11 @@ _NOT_LETTERS = re.compile(r"[^A-Z]")
 
 def exam_type_for(modalities: Iterable[str], descriptions: Iterable[str] = ()) -> str | None:
     """The study's exam type from its modalities, else from its descriptions' words."""
-    found = {MODALITY_EXAMS[code] for code in modalities if code in MODALITY_EXAMS}
-    for exam in _EXAM_PRIORITY:
-        if exam in found:
-            return exam
+    # Several modalities are named after the most specific one (bot.guidance.parsing
+    # EXAM_PRIORITY): PET/CT is a PET exam, a CT localizer does not make an angiogram a CT.
+    found = combine_exams([MODALITY_EXAMS.get(code) for code in modalities])
+    if found is not None:
+        return found
     for description in descriptions:
         named = _known(parse_exam_type(description))
         if named is not None:
