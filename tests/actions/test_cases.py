@@ -9,6 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, text
 
 from bot.actions.cases import (
+    CASE_NO,
+    CASE_YES,
     STORAGE_ERROR,
     ActionAskCaseConfirmed,
     ActionCaseStatus,
@@ -170,7 +172,8 @@ async def test_summary_shows_what_the_case_will_hold(
         "PPO",
     ):
         assert expected in text_
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    # The buttons name their question (bot/guidance/confirmations.py).
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [CASE_YES, CASE_NO]
 
 
 async def test_open_case_is_idempotent(case_db: str, domain: dict[str, Any]) -> None:
