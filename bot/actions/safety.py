@@ -17,10 +17,10 @@ HANDOFF_BUTTONS = [
 
 
 def emergency_events(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
-    flag = red_flags.detect_red_flag(latest_text(tracker))
-    category = flag.category if flag else None
-    dispatcher.utter_message(text=red_flags.emergency_guidance(category))
-    return [SlotSet("red_flag_category", category or "unspecified")]
+    """Emergency guidance for every emergency in the message; the slot keeps the first one."""
+    categories = [flag.category for flag in red_flags.detect_red_flags(latest_text(tracker))]
+    dispatcher.utter_message(text=red_flags.emergency_guidance(categories))
+    return [SlotSet("red_flag_category", categories[0] if categories else "unspecified")]
 
 
 class ActionEmergencyGuidance(Action):
@@ -57,8 +57,9 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        # Safety net: an emergency the NLU was unsure about still gets emergency guidance.
-        if red_flags.detect_red_flag(latest_text(tracker)):
+        # Safety net (also run on every message inside Rasa, bot/rasa_ext/red_flags.py): an
+        # emergency the NLU was unsure about still gets emergency guidance.
+        if red_flags.detect_red_flags(latest_text(tracker)):
             return emergency_events(tracker, dispatcher)
         if consecutive_misses(tracker) >= 2:
             dispatcher.utter_message(

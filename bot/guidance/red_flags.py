@@ -1,17 +1,35 @@
-"""Keyword safety net for emergencies; the NLU's `red_flag` intent is the primary detector.
+"""Keyword safety net for emergencies, checked on every message (and the NLU's `red_flag` intent).
 
-Tuned to catch symptom statements ("my face is drooping") and not ordinary second-opinion talk
-("CT of my chest", "stroke protocol MRI from 2019"). These guards keep it quiet on the latter:
+Inside Rasa, `bot.rasa_ext.red_flags` runs `detect_red_flags` on every message and makes the
+intent `red_flag` when it finds one, so emergency guidance comes first even when the message was
+typed as the answer to a form question; the Telegram bridge calls it too. It must stay
+stdlib-only: it is imported by Rasa's Python 3.10 as well as by ours.
+
+Patterns are written per class of everyday phrasing, not per sentence: self-harm said
+indirectly (no reason to go on, a plan with medication, a chosen date, "better off without me"),
+stroke signs as a relative describes them (words that make no sense, a face that sags, a hand
+that stops working), heart-attack pictures (pressure behind the breastbone, pain spreading to the
+jaw or left arm), cauda equina (numb when wiping, can't control the toilet, with back trouble).
+
+These guards keep it quiet on ordinary second-opinion talk ("CT of my chest", "stroke protocol
+MRI from 2019"):
   - a negation just before the phrase ("no chest pain") skips it;
   - talk about an exam ("chest pain CT", "a CT for chest pain") is not a symptom report;
-  - some signs count only together (bladder trouble with back pain or leg weakness);
+  - some signs count only together (bladder trouble with back pain or leg weakness; two of the
+    softer self-harm signs, such as a chosen date and "I won't be here");
   - a message that only talks about the past ("chest pain last year") is not an emergency now,
-    unless it also says now/still/again/since. Thoughts of self-harm are never discounted.
+    unless it also says now/still/again/since, and "had a heart attack in 2019" is history.
+    Thoughts of self-harm are never discounted.
+
+Several emergencies can be found in one message; a sign that a more specific emergency explains
+is not reported on its own (an arm that goes numb with crushing chest pain is the heart attack's,
+not a stroke's), so the advice fits what the patient described.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,49 +50,91 @@ _BACK_CONTEXT: Final = _pattern(
     r"back", r"spine", r"spinal", r"sciatica", r"discs?", r"disks?", r"lumbar"
 )
 _RELATIVE: Final = r"(?:i|he|she|they|mom|dad|mother|father|husband|wife|son|daughter|partner)"
+_WHOSE: Final = r"(?:my|his|her|their|the)"
+# One limb, as a stroke affects one side; weak legs alone are the back's (cauda equina).
+_ONE_LIMB: Final = r"(?:arm|hand|fingers|(?:left|right) (?:arm|hand|leg|foot))"
+_LIMB: Final = r"(?:arm|arms|hand|hands|leg|legs|foot|fingers)"
 # "not urgent", "not an emergency", "nothing urgent": the word itself is negated.
 _NOT: Final = r"(?<!not )(?<!non )(?<!no )(?<!isnt )(?<!not a )(?<!not an )(?<!nothing )"
+_MEDS: Final = (
+    r"(?:pills|tablets|meds|medications?|painkillers|sleeping pills|opioids|oxy\w*|insulin)"
+)
 
-# Category -> pattern, checked in this order (most time-critical first).
+# Category -> pattern. The order is the order of the advice when several apply.
 _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("self_harm", _pattern(
         r"kill(ing)? (my|him|her)sel(f|ves)", r"suicid\w*", r"end(ing)? (my|it) (own )?(life|all)",
         r"take my (own )?life", r"want(ed)? to die", r"(hurt|harm)(ing)? myself", r"self harm",
-        r"(dont|do not) want to (live|be alive|be here)", r"better off dead",
+        r"(dont|do not|doesnt|does not) want to (live|be alive|be here|exist|wake up)",
+        r"better off (dead|without me|if i (\w+ ){0,2}(wasnt|werent|was not|were not|didnt|"
+        r"did not|was gone|were gone|never))",
+        r"no (reason|point) (for me )?(to|in) (keep(ing)? going|go(ing)? on|carry(ing)? on|"
+        r"liv(e|ing)|be(ing)? (here|alive|around))",
         r"no reason to live", r"overdos\w*",
-        r"(took|take|taken|swallowed) (too many|a lot of|all (my|the)) (pills|tablets|meds)",
+        r"(dont|do not|cant) see (the|any) point (anymore|any more|in (living|going on|life))",
+        r"(go to )?sleep and (not|never) wake up", r"(not|never) wake up again",
+        # A plan with medication.
+        # Not "I take all my meds every morning".
+        rf"(took|take|taken|swallowed) (too many|a lot of) {_MEDS}",
+        r"(take|took|taking|taken|swallow\w*) (\w+ ){0,2}(whole|entire) (bottle|pack|packet|box)",
+        r"(take|took|taking|swallow\w*) (all|every one|the rest) (of )?(\w+ ){0,3}"
+        r"(at once|in one go|on purpose)",
+        rf"{_MEDS} (all )?(at once|in one go)",
+        rf"(saving|saved|stockpil\w*|hoard\w*|stash\w*) (up )?(\w+ ){{0,2}}{_MEDS}",
+        r"(rather|want to|going to|gonna|plan to|planning to|thinking (about|of)) (just )?"
+        r"(end|ending) (it|things|everything|it all)",
+        r"wont be around (long enough|much longer|for long|to see)",
     )),
     ("stroke", _pattern(
-        r"(face|mouth|smile|eyelid) (\w+ ){0,2}droop\w*", r"droop\w* (face|mouth|smile)",
-        r"droop\w* on one side", r"slurr\w*",
+        r"(face|mouth|smile|lip|lips|eyelid) (\w+ ){0,3}(droop\w*|sagg\w*|lopsided|uneven|"
+        r"crooked|hanging|dropped|slack|twisted)",
+        r"droop\w* (face|mouth|smile)", r"droop\w* on one side", r"slurr\w*", r"lopsided",
+        r"(half|one side of) (\w+ ){0,2}(face|smile|mouth) (\w+ ){0,2}(is )?(gone|dropped|"
+        r"droop\w*|sagg\w*|slack|not moving|wont move|numb|weak)",
         # "can't talk to my doctor until Monday" is not a speech problem.
         r"(cant|cannot|can not|trouble|difficulty|struggling to) (speak|speaking|talk|talking)"
         r"(?! (to|with|about|until|till|before|because|for|on)\b)",
-        r"arm (\w+ )?(went|is|feels|suddenly) (\w+ )?(weak|numb|limp|dead)",
-        r"(sudden|suddenly) (\w+ )?(weak|numb)\w*", r"one side of (my|his|her) (body|face)",
         r"having a stroke", r"stroke (right )?now", r"(signs|symptoms) of (a )?stroke",
         r"stroke symptoms", r"(might|may|could) be (having )?a stroke",
         r"(jumbled|garbled) (words|speech)", r"words (\w+ ){0,3}(jumbled|garbled)",
+        r"(words|speech|sentences|what (he|she|they) (says|said)) (\w+ ){0,3}"
+        r"(make|makes|making|made) (no|zero|little) sense",
+        r"gibberish", r"(talking|speaking|mumbling|babbling) (\w+ )?nonsense",
+        r"(talk\w*|speak\w*|sound\w*) like (hes|shes|he is|she is|theyre|im|i am) drunk",
+        r"(cant|cannot|can not|couldnt|unable to) (find|get out) (\w+ ){0,2}words",
+        r"(cant|cannot|can not|couldnt|unable to) get (\w+ ){0,2}words out",
+        r"(cant|cannot|can not|couldnt) say (his|her|my|their) (own )?name",
+        r"(speech|voice|words) (\w+ ){0,2}(went|goes|is|are|sounds|came out|comes out|coming out)"
+        r" (\w+ ){0,2}(weird|wrong|funny|strange|garbled|jumbled|off)",
         r"(half|one side of|side of) (my |his |her )?face (\w+ )?(numb|weak)\w*",
-        r"(cant|cannot) move (my |his |her )?(left|right) (side|arm|leg)",
-        r"(left|right) side (\w+ )?(weak|numb|paraly[sz]ed)\w*",
+        r"one side of (my|his|her) (body|face)",
     )),
     ("chest_pain", _pattern(
         r"chest (pain|pains|pressure|tightness|discomfort)",
-        r"(pain|pressure|tightness|squeez\w*) (in|on|across) (my|his|her|the) chest",
-        r"chest (is|feels) (tight|heavy|crushed|squeezed)", r"chest hurts", r"crushing",
-        r"heart attack",
+        rf"(pain|pressure|tightness|heaviness|ache|squeez\w*) (\w+ ){{0,2}}(in|on|across|behind|"
+        rf"under) {_WHOSE} (chest|breastbone|sternum)",
+        rf"(sitting|standing|weight|band|vice) on {_WHOSE} chest",
+        r"chest (\w+ )?(is|feels|felt) (\w+ )?(tight|heavy|crushed|squeezed)",
+        r"chest (\w+ ){0,2}(hurts|hurting|aching|aches|burning)",
+        rf"(clutch\w*|grabb\w*|holding) (at )?{_WHOSE} chest",
+        rf"(pain|pressure|ache|tightness) (\w+ ){{0,3}}(into|to|down|up) {_WHOSE} (jaw|left arm)",
+        r"crushing", r"(?<!previous )(?<!prior )(?<!old )heart attack",
     )),
     ("breathing", _pattern(
         r"(cant|cannot|can not|unable to|struggling to|hard to|trouble|difficulty) breath\w*",
-        r"short(ness)? of breath", r"gasping", r"choking",
-        r"(lips|face) (are |is )?(turning )?blue", r"breathless\w*",
+        r"short(ness)? of breath", r"gasping", r"choking", r"struggling (for|to get) (\w+ )?breath",
+        r"(cant|cannot|can not|couldnt) catch (my|his|her|their) breath",
+        r"(lips|face|skin|fingers|fingertips) (\w+ ){0,3}(blue|purple|grey|gray)",
+        r"breathless\w*", r"(cant|cannot|can not|not) get (enough )?(air|a breath|my breath)",
+        r"(only|barely) (say|speak|talk|get out) (a few|a couple of|one or two) words",
+        r"(sucking|pulling) in (\w+ ){0,3}(ribs|neck)",
     )),
     ("fainting", _pattern(
         # Not a bare "faint": reports say "faint shadow"; not "collapsed lung" either.
         r"passed out", r"pass(ing)? out", r"fainted", r"fainting", r"feel(ing|s)? faint",
         r"blacked out", r"black(ing)? out", r"lost consciousness", r"unconscious",
         r"unresponsive", rf"{_RELATIVE} (just )?collapsed", r"(cant|cannot) wake (him|her|them)",
+        r"(cant|cannot|can not|couldnt) get (him|her|them) to (respond|wake|answer|open)",
         r"(sudden|suddenly|severe|severely|very|extremely) (\w+ )?dizz\w*",
         r"room (is |was )?spinning", r"everything went (black|dark)",
     )),
@@ -82,14 +142,18 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         # Not "can't see anything on the CD".
         r"(sudden|suddenly) (\w+ ){0,2}(blind\w*|vision|cant see|cannot see|blurr\w*)",
         r"lost (my |his |her |the )?(vision|sight)", r"(loss of|losing) (vision|sight)",
-        r"vision loss", r"double vision", r"(went|gone|going) blind", r"blind in one eye",
+        r"vision loss", r"double vision", r"seeing double", r"(went|gone|going) blind",
+        r"blind in one eye",
         r"(cant|cannot|can not) see (anything )?(out of|with) (my|one|his|her|the)",
         r"vision (\w+ )?(went|is going|goes|turned) (dark|black|blurry|grey|gray)",
+        r"(curtain|shadow|veil) (\w+ ){0,4}(over|across|down) (\w+ ){0,3}(eye|vision|sight)",
     )),
     ("confusion", _pattern(
         # Not "I'm confused by the report".
         r"(sudden|suddenly) (\w+ )?confus\w*", r"disoriented",
         r"(doesnt|does not) know where (he|she|they) (is|are)",
+        r"(doesnt|does not|dont|didnt) know (what|which) (year|day|month) it is",
+        r"(keeps?|kept) asking the same (thing|question)s?",
         r"(doesnt|does not|cant) recogni[sz]e", r"not making (any )?sense", r"talking nonsense",
         # After a head injury, unusual sleepiness is a change in alertness.
         r"(really|very|unusually|too) (sleepy|drowsy)", r"hard to wake",
@@ -100,6 +164,9 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"worst (headache|pain)", r"thunderclap", r"excruciating", r"unbearable", r"agony",
         r"(sudden|suddenly) (\w+ ){0,2}(severe|intense|terrible|horrible|extreme|sharp|"
         r"splitting|exploding) \w*",
+        r"headache (\w+ ){0,3}(out of nowhere|out of the blue|all of a sudden|like (being |"
+        r"getting )?(hit|struck|kicked|an explosion))",
+        r"(out of nowhere|out of the blue) (\w+ ){0,2}headache",
         r"stiff neck (and|with) (a )?(high )?fever", r"fever (and|with) (a )?stiff neck",
         r"(severe|intense|extreme|terrible|horrible) (\w+ ){0,2}pain (right )?now",
         r"10 out of 10",
@@ -112,12 +179,19 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"bleeding (heavily|a lot|badly|everywhere|that wont stop|wont stop)",
         r"(cant|cannot|can not|wont) stop (the )?bleed\w*", r"uncontrolled bleed\w*",
         r"heavy bleed\w*", r"blood everywhere", r"losing (a lot of )?blood", r"hemorrhaging",
+        r"(keeps?|kept|still) bleeding", r"bleed\w* through (\w+ ){0,2}(bandages?|dressings?|"
+        r"gauze|towels?|pads?)",
+        r"(soaked|soaking) (through )?(\w+ ){0,2}(bandages?|dressings?|towels?|gauze) "
+        r"(with|in) blood",
     )),
     ("cauda_equina", _pattern(
         r"saddle (area )?(numb\w*|anesthesia|anaesthesia)",
         r"numb\w* between (my |his |her |the )?legs",
         r"numb\w* (in|around) (my |his |her |the )?(groin|inner thighs|buttocks|bottom|privates|"
         r"genitals)",
+        r"(groin|inner thighs|buttocks|bum|bottom|privates|genitals|perineum) (\w+ ){0,4}"
+        r"(numb\w*|no feeling)",
+        r"(cant|cannot|can not|couldnt) feel (\w+ ){0,2}(when|while) (i|he|she) wipes?",
         r"(cant|cannot|can not) feel (my |his |her )?(groin|bottom|privates|genitals|legs)",
     )),
     ("urgent_report", _pattern(
@@ -131,12 +205,32 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     )),
 )
 
+# Sudden weakness or numbness of a limb: a stroke sign, unless a more specific emergency found in
+# the same message explains it (chest pain with a numb left arm; back trouble with weak legs).
+_LIMB_SIGNS: Final = _pattern(
+    r"arm (\w+ )?(went|is|feels|suddenly) (\w+ )?(weak|numb|limp|dead)",
+    rf"{_ONE_LIMB} (and (\w+ )?{_LIMB} )?(went|is|are|feels|feel|goes|has gone|have gone|"
+    r"suddenly) (\w+ ){0,2}(weak|numb|limp|dead|heavy|tingly)",
+    rf"{_ONE_LIMB} (\w+ ){{0,2}}(stopped working|wont work|gave (way|out)|"
+    r"went (dead|limp|numb|weak))",
+    r"(sudden|suddenly) (\w+ )?(weak|numb)\w*",
+    r"(cant|cannot|can not|couldnt|unable to) (grip|grasp|squeeze)",
+    rf"(cant|cannot|can not|couldnt|unable to) (lift|raise) {_WHOSE} (left |right )?(arm|hand)",
+    r"(keeps?|kept|keeps on) dropping (things|stuff|everything|his|her|my)",
+    r"(cant|cannot) move (my |his |her |the )?(left|right) (side|arm|leg|hand)",
+    r"(left|right) side (\w+ )?(weak|numb|paraly[sz]ed)\w*",
+)
+_EXPLAINS_LIMB_SIGNS: Final = frozenset({"chest_pain", "cauda_equina"})
+
 # Cauda equina signs that count only together: bladder or bowel loss with back trouble or leg
 # weakness, or leg weakness with back trouble. Alone, each is common and rarely an emergency.
 _BLADDER_BOWEL: Final = _pattern(
-    r"(cant|cannot|can not|unable to|trouble|problems?|difficulty|lost|losing|loss of|no) "
-    r"(\w+ ){0,2}(my |his |her )?(bladder|bowels?|pee|peeing|urinat\w*|poop\w*)",
+    r"(cant|cannot|can not|couldnt|unable to|havent been able to|trouble|problems?|difficulty|"
+    r"lost|losing|loss of|no) (\w+ ){0,2}(my |his |her )?(bladder|bowels?|pee|peeing|urinat\w*|"
+    r"poop\w*)",
     r"(bladder|bowel|bowels) (\w+ )?(control|accidents?|leak\w*|incontinen\w*|problems?)",
+    r"(cant|cannot|can not|unable to|no) control (\w+ ){0,4}(toilet|bathroom|pee\w*|poo\w*|"
+    r"bladder|bowels?)",
     r"wet (my|him|her)self", r"incontinen\w*",
 )
 _LEG_WEAKNESS: Final = _pattern(
@@ -144,6 +238,19 @@ _LEG_WEAKNESS: Final = _pattern(
     r"weakness in (my |both |his |her )?legs?", r"(cant|cannot) (walk|stand|move (my )?legs?)",
 )
 
+# Softer self-harm signs: each is ordinary on its own ("we picked the date for surgery"), two
+# together are a plan.
+_SELF_HARM_SOFT: Final = _pattern(
+    r"(picked|chosen|chose|set|decided on|planned) (a|the|my) (date|day)",
+    r"(wont|will not) be (here|around|alive)", r"made up my mind",
+    r"none of (this|it) will (matter|be my problem)", r"(wont|will not) be my problem",
+    r"(wrote|written|writing|left) (\w+ ){0,2}(letters|notes?|goodbyes?)",
+    r"(saying|said|say) (my )?goodbyes?", r"giving away (\w+ )?(stuff|things|belongings)",
+    r"(just|only|such) a burden",
+    r"(rope|noose|gun|pistol|rifle|blade|razor|bridge|ledge)",
+    r"think\w* (about|of) (using|doing) (it|that|them)",
+    r"(cant|cannot) (do|take|go on with) (this|it) any ?more",
+)
 
 # Exam words: "chest pain CT" names an exam, and "a CT for chest pain" gives an exam's reason.
 _EXAM_WORDS: Final = (
@@ -165,6 +272,9 @@ _PRESENT: Final = _pattern(
     r"currently", r"still", r"again", r"since", r"just (started|now|happened)", r"keeps?",
     r"getting worse", r"worse", r"at the moment",
 )
+# "she had a heart attack in 2019": an event of the past, even if the message goes on with now.
+_HISTORY_BEFORE: Final = re.compile(r"\b(had|survived|after|since)( (a|an|his|her|my))? $")
+_EVENTS: Final = re.compile(r"\b(heart attack|stroke)\b")
 _NEVER_DISCOUNTED: Final = frozenset({"self_harm"})
 
 
@@ -179,12 +289,22 @@ def _is_exam_talk(clause: str, start: int, end: int) -> bool:
     )
 
 
+def _is_history(clause: str, start: int, matched: str) -> bool:
+    """An event named with its date ("had a heart attack in 2019"), not a symptom now."""
+    return bool(
+        _EVENTS.search(matched) and _HISTORY_BEFORE.search(clause[:start]) and _PAST.search(clause)
+    )
+
+
 def _find(pattern: re.Pattern[str], clauses: tuple[str, ...]) -> str | None:
     for clause in clauses:
         for match in pattern.finditer(clause):
             start, end = match.span()
-            if not is_negated(clause, start) and not _is_exam_talk(clause, start, end):
-                return match.group(0)
+            if is_negated(clause, start) or _is_exam_talk(clause, start, end):
+                continue
+            if _is_history(clause, start, match.group(0)):
+                continue
+            return match.group(0)
     return None
 
 
@@ -197,21 +317,43 @@ def _cauda_equina_combination(clauses: tuple[str, ...]) -> str | None:
     return legs if legs and back else None
 
 
-def detect_red_flag(text: str | None) -> RedFlag | None:
-    """The first emergency sign in a message, or None."""
+def _self_harm_combination(clauses: tuple[str, ...]) -> str | None:
+    signs = {m.group(0) for clause in clauses for m in _SELF_HARM_SOFT.finditer(clause)}
+    return " + ".join(sorted(signs)) if len(signs) >= 2 else None
+
+
+def detect_red_flags(text: str | None) -> tuple[RedFlag, ...]:
+    """Every emergency in a message, in the order their advice is given; empty when none."""
     clauses = split_clauses(text)
     if not clauses:
-        return None
+        return ()
     past_only = _only_about_the_past(normalize_text(text))
+    found: list[RedFlag] = []
     for category, pattern in _RULES:
         if past_only and category not in _NEVER_DISCOUNTED:
             continue
-        found = _find(pattern, clauses)
-        if found is None and category == "cauda_equina":
-            found = _cauda_equina_combination(clauses)
-        if found is not None:
-            return RedFlag(category=category, matched=found)
-    return None
+        matched = _find(pattern, clauses)
+        if matched is None and category == "cauda_equina":
+            matched = _cauda_equina_combination(clauses)
+        if matched is None and category == "self_harm":
+            matched = _self_harm_combination(clauses)
+        if matched is not None:
+            found.append(RedFlag(category=category, matched=matched))
+    categories = {flag.category for flag in found}
+    if "stroke" not in categories and not past_only and not categories & _EXPLAINS_LIMB_SIGNS:
+        limb = _find(_LIMB_SIGNS, clauses)
+        if limb is not None:
+            found.insert(
+                next((i for i, f in enumerate(found) if f.category != "self_harm"), len(found)),
+                RedFlag(category="stroke", matched=limb),
+            )
+    return tuple(found)
+
+
+def detect_red_flag(text: str | None) -> RedFlag | None:
+    """The first emergency sign in a message (see `detect_red_flags`), or None."""
+    flags = detect_red_flags(text)
+    return flags[0] if flags else None
 
 
 _EMERGENCY_FIRST: Final = (
@@ -227,7 +369,11 @@ _CATEGORY_ADVICE: Final[dict[str, str]] = {
         "Face drooping, arm weakness or trouble speaking can be signs of a stroke. Call 911 even "
         "if the symptoms pass, and note the time they started."
     ),
-    "chest_pain": "Chest pain or pressure needs to be checked right away.",
+    "chest_pain": (
+        "Chest pain or pressure, especially with pain or numbness spreading to the arm, jaw or "
+        "back, can be a heart attack: call 911 rather than driving yourself, and don't wait to "
+        "see if it passes."
+    ),
     "breathing": "Severe trouble breathing needs to be checked right away.",
     "fainting": "Fainting or sudden severe dizziness needs to be checked right away.",
     "vision": "A sudden change in vision needs to be checked right away.",
@@ -251,9 +397,13 @@ _CATEGORY_ADVICE: Final[dict[str, str]] = {
 _AFTERWARDS: Final = "I'll be here to help with the second opinion once you're safe."
 
 
-def emergency_guidance(category: str | None) -> str:
-    """Emergency-first wording; the instruction always comes first, whatever the category."""
-    first = _URGENT_REPORT_FIRST if category == "urgent_report" else _EMERGENCY_FIRST
-    advice = _CATEGORY_ADVICE.get(category or "")
-    parts = [first, advice, _AFTERWARDS] if advice else [first, _AFTERWARDS]
-    return " ".join(parts)
+def emergency_guidance(category: str | Sequence[str] | None) -> str:
+    """Emergency-first wording for one category or several (advice for each, in order).
+
+    The instruction to call 911 always comes first, whatever the categories.
+    """
+    categories = [category] if isinstance(category, str) else list(category or ())
+    only_report = categories == ["urgent_report"]
+    first = _URGENT_REPORT_FIRST if only_report else _EMERGENCY_FIRST
+    advice = [_CATEGORY_ADVICE[c] for c in dict.fromkeys(categories) if c in _CATEGORY_ADVICE]
+    return " ".join([first, *advice, _AFTERWARDS])

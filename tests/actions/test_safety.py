@@ -81,3 +81,27 @@ async def test_handoff_is_recorded_in_a_slot(
     events = await ActionHandoff().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"handoff_requested": True}
     assert "support team" in dispatcher.messages[0]["text"]
+
+
+async def test_chest_pain_with_a_numb_arm_gets_heart_advice_not_stroke_advice(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="crushing chest pain for half an hour and my left arm is numb", intent="red_flag"
+    )
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"red_flag_category": "chest_pain"}
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("Please call 911") and "heart attack" in text
+    assert "stroke" not in text.lower()
+
+
+async def test_several_emergencies_get_advice_for_each(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="her face has dropped on one side and she's been coughing up blood", intent="red_flag"
+    )
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"red_flag_category": "stroke"}
+    assert dispatcher.messages[0]["text"] == red_flags.emergency_guidance(["stroke", "blood"])

@@ -303,6 +303,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--web-url", help="a running web app (otherwise a stack is started)")
     parser.add_argument("--rasa-url")
     parser.add_argument("--rasa-token")
+    parser.add_argument("--model", type=Path, help="this model instead of training one")
     parser.add_argument("--concurrency", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write every turn's result here")
     parser.add_argument("--min-rate", type=float, default=0.0, help="exit 1 below this (0-1)")
@@ -319,8 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = Target(args.web_url, args.rasa_url or "", args.rasa_token or "")
         results = asyncio.run(run_all(target, conversations, args.concurrency))
     else:
-        from tests.integration.stack import running_stack
+        from tests.integration import stack as stacks
 
+        if args.model:  # e.g. the model of an earlier commit, for a before/after comparison
+            stacks.trained_model = lambda: args.model.resolve()
+        running_stack = stacks.running_stack
         with tempfile.TemporaryDirectory(prefix="eval-") as workdir, running_stack(
             Path(workdir)
         ) as stack:

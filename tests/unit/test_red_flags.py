@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.guidance.red_flags import RedFlag, detect_red_flag, emergency_guidance
+from bot.guidance.red_flags import RedFlag, detect_red_flag, detect_red_flags, emergency_guidance
 
 CATEGORIES = [
     "stroke", "chest_pain", "breathing", "fainting", "vision", "confusion", "severe_pain",
@@ -164,3 +164,130 @@ def test_red_flag_is_frozen() -> None:
     flag = RedFlag(category="stroke", matched="slurred")
     with pytest.raises(dataclasses.FrozenInstanceError):
         flag.category = "chest_pain"  # type: ignore[misc]
+
+
+# --- everyday phrasings, by class (issue 14). Not the held-out sentences: other words for the
+# same kind of message, so the net learns the class and the held-out set still measures it.
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # self-harm said indirectly
+        ("there's no point in going on like this", "self_harm"),
+        ("I see no reason to carry on anymore", "self_harm"),
+        ("my family would be better off if I wasn't here", "self_harm"),
+        ("honestly they'd all be better off without me", "self_harm"),
+        ("I've been stockpiling my painkillers for weeks", "self_harm"),
+        ("tonight I'm going to swallow the entire pack", "self_harm"),
+        ("I just want to fall asleep and never wake up again", "self_harm"),
+        ("my wife says she doesn't want to exist", "self_harm"),
+        ("I'm planning to end things after the appointment", "self_harm"),
+        ("I've set the day and written notes for my family", "self_harm"),
+        ("there's a gun in the closet and I keep thinking of using it", "self_harm"),
+        # stroke signs described by a relative
+        ("Mom's sentences are making no sense since she woke up", "stroke"),
+        ("grandpa is babbling nonsense and can't stand", "stroke"),
+        ("her mouth is sagging on the left", "stroke"),
+        ("the side of his smile has dropped", "stroke"),
+        ("my father can't grasp the fork, it just started", "stroke"),
+        ("his right arm has gone limp", "stroke"),
+        ("she keeps dropping her cup and her voice sounds strange", "stroke"),
+        ("he couldn't get the words out at dinner an hour ago", "stroke"),
+        ("my aunt sounds like she is drunk and she doesn't drink", "stroke"),
+        # heart attack pictures
+        ("there's a heavy weight on my chest and I feel sick", "chest_pain"),
+        ("tightness under my breastbone that won't go away", "chest_pain"),
+        ("the pressure is spreading down my left arm", "chest_pain"),
+        ("he's grabbing his chest and sweating", "chest_pain"),
+        ("my chest has been aching for an hour", "chest_pain"),
+        # cauda equina
+        ("sciatica for months, now no feeling around my bottom and I can't pee properly",
+         "cauda_equina"),
+        ("slipped disc, and my groin has gone numb", "cauda_equina"),
+        ("bad back and I can't control going to the bathroom", "cauda_equina"),
+        # others
+        ("he can barely speak a few words between breaths", "breathing"),
+        ("her fingertips look blue and she's wheezing", "breathing"),
+        ("we can't get her to wake up properly", "fainting"),
+        ("the wound keeps bleeding through the dressing", "bleeding"),
+        ("dad doesn't know which day it is since his fall this morning", "confusion"),
+        ("a dark shadow moved across my vision in one eye", "vision"),
+        ("I got a headache out of the blue, like being kicked in the head", "severe_pain"),
+    ],
+)
+def test_everyday_phrasings_by_class(text: str, category: str) -> None:
+    assert category in {flag.category for flag in detect_red_flags(text)}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mother had a stroke years ago, now they found a spot on her MRI",
+        "she had a heart attack in 2019 and now a cardiac MRI",
+        "no chest pain, the report was just vague",
+        "I'm not suicidal, just frustrated with the imaging center",
+        "this insurance stuff is killing me",
+        "we picked the date for the surgery",
+        "I won't be here next week, I'm travelling",
+        "the second opinion made no sense to me",
+        "I can't see the point of paying twice for a read",
+        "I take all my meds every morning",
+        "I'm collecting my pills from the pharmacy later",
+        "the report's wording makes no sense",
+        "dad's numb feet are from diabetes, he's had it for years",
+        "the CT for chest pressure last spring was normal",
+        "Grace Faint",
+        "I have a cardiac MRI after a heart attack last year",
+        "the portal keeps dropping the connection",
+    ],
+)
+def test_ordinary_talk_with_emergency_words_is_quiet(text: str) -> None:
+    assert detect_red_flags(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "not_expected"),
+    [
+        # Issue 14 class 8: the numb arm belongs to the heart attack, not to a stroke.
+        ("crushing chest pain ... my left arm is numb", {"chest_pain"}, {"stroke"}),
+        ("chest feels heavy and my arm went weak", {"chest_pain"}, {"stroke"}),
+        ("lower back pain and both legs suddenly numb", {"cauda_equina"}, {"stroke"}),
+        # Several emergencies get advice for each.
+        ("her face drooped and now she's coughing up blood", {"stroke", "blood"}, set()),
+        ("chest pain and I keep thinking I'd be better off dead", {"chest_pain", "self_harm"},
+         {"stroke"}),
+        # A face or speech sign stays a stroke sign even with chest pain.
+        ("chest pain and his speech is slurred", {"chest_pain", "stroke"}, set()),
+        # Without chest pain, a limb that suddenly goes numb is a stroke sign.
+        ("my left arm suddenly went numb", {"stroke"}, {"chest_pain"}),
+    ],
+)
+def test_the_advice_matches_the_most_specific_emergencies(
+    text: str, expected: set[str], not_expected: set[str]
+) -> None:
+    found = {flag.category for flag in detect_red_flags(text)}
+    assert expected <= found
+    assert not found & not_expected
+
+
+def test_chest_pain_with_a_numb_arm_gets_heart_advice_not_stroke_advice() -> None:
+    flags = detect_red_flags("crushing chest pain for an hour, my left arm is numb")
+    text = emergency_guidance([flag.category for flag in flags])
+    assert text.startswith("Please call 911")
+    assert "heart attack" in text
+    assert "stroke" not in text.lower()
+
+
+def test_guidance_for_several_emergencies_names_each_once_after_the_911_line() -> None:
+    text = emergency_guidance(["stroke", "self_harm", "stroke"])
+    assert text.startswith("Please call 911")
+    assert text.count("signs of a stroke") == 1
+    assert "988" in text
+    assert text.index("stroke") < text.index("988")
+    assert emergency_guidance(["urgent_report", "chest_pain"]).startswith("Please call 911")
+    assert emergency_guidance([]) == emergency_guidance(None)
+
+
+def test_detect_red_flag_is_the_first_of_detect_red_flags() -> None:
+    text = "my dad's face is drooping and he's coughing up blood"
+    assert detect_red_flag(text) == detect_red_flags(text)[0]
+    assert detect_red_flag("hello") is None

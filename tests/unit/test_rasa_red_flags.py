@@ -1,0 +1,79 @@
+"""The graph component that runs the red-flag net on every message inside Rasa.
+
+It imports Rasa, which only the Rasa environment (.venv-rasa, Python 3.10) has, so the checks on
+the component run there in a subprocess; the held-out red-flag conversations
+(tests/conversations/test_red_flags_heldout.py) exercise it through the real stack.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+CHECKS = r"""
+from rasa.shared.nlu.training_data.message import Message
+from bot.rasa_ext.red_flags import RedFlagOverride, override
+
+def parsed(text, intent, confidence):
+    message = Message(data={"text": text})
+    message.data["intent"] = {"name": intent, "confidence": confidence}
+    message.data["intent_ranking"] = [
+        {"name": intent, "confidence": confidence}, {"name": "red_flag", "confidence": 0.01}
+    ]
+    return message
+
+component = RedFlagOverride.create({}, None, None, None)
+# Typed as the answer to the name question: read as inform, with high confidence.
+answer = parsed("his name is... he can't say his own name, his face is sagging", "inform", 0.97)
+ordinary = parsed("Anna Kowalski", "inform", 0.97)
+button = parsed('/inform{"body_part":"chest"}', "inform", 1.0)
+unsure = parsed("my chest has been aching for an hour", "nlu_fallback", 0.45)
+component.process([answer, ordinary, button, unsure])
+assert answer.data["intent"] == {"name": "red_flag", "confidence": 1.0}, answer.data
+ranking = [r["name"] for r in answer.data["intent_ranking"]]
+assert ranking == ["red_flag", "inform"], ranking
+assert ordinary.data["intent"]["name"] == "inform"
+assert button.data["intent"]["name"] == "inform"
+assert unsure.data["intent"]["name"] == "red_flag"
+assert override({}, "") is False and override({}, None) is False
+print("ok")
+"""
+
+
+def test_an_emergency_overrides_whatever_the_nlu_read() -> None:
+    if not RASA_PYTHON.exists():
+        pytest.skip("the Rasa environment is not installed")
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
+def test_the_component_runs_after_the_fallback_classifier() -> None:
+    pipeline = [step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())[
+        "pipeline"
+    ]]
+    assert pipeline[-1] == "bot.rasa_ext.red_flags.RedFlagOverride"
+    assert pipeline.index("FallbackClassifier") < pipeline.index(pipeline[-1])
+
+
+def test_red_flags_stays_importable_by_rasas_python() -> None:
+    """bot.guidance.red_flags (and the package it lives in) may use the stdlib only."""
+    if not RASA_PYTHON.exists():
+        pytest.skip("the Rasa environment is not installed")
+    code = (
+        "import sys; before = set(sys.modules); import bot.guidance.red_flags as r; "
+        "assert r.detect_red_flags('my face is drooping'); "
+        "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
+        "print(sorted(new - set(sys.stdlib_module_names) - {'bot'}))"
+    )
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]
