@@ -87,6 +87,15 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
+def rasa_command(model: Path, port: int) -> list[str]:
+    """Rasa on loopback through scripts/rasa-serve (its API token comes from RASA_API_TOKEN)."""
+    return [
+        str(ROOT / ".venv-rasa/bin/python"), str(ROOT / "scripts/rasa-serve"),
+        "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--interface", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+
+
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -121,38 +130,26 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         TF_CPP_MIN_LOG_LEVEL="2",
         RASA_TELEMETRY_ENABLED="false",  # tests never reach the internet
         RASA_API_TOKEN=token,
+        ACTION_SERVER_TOKEN=secrets.token_urlsafe(32),
+        # Every key is given: the servers run as in production, not in development mode.
+        SECONDREAD_DEV_MODE="0",
         SECONDREAD_SECRET_KEY=secret_key,
         SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         PUBLIC_URL=f"http://127.0.0.1:{web_port}",
     )
     commands = {
+        # The private action server (a bearer token, which Rasa sends from endpoints.yml).
         "actions": [
             str(ROOT / ".venv/bin/python"),
             "-m",
-            "rasa_sdk",
-            "--actions",
-            "bot.actions",
+            "bot.actions.server",
+            "--host",
+            "127.0.0.1",
             "--port",
             str(action_port),
         ],
-        "rasa": [
-            str(ROOT / ".venv-rasa/bin/rasa"),
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-            "--enable-api",
-            # One argument: a token_urlsafe token may start with "-", which argparse would
-            # take for an option.
-            f"--auth-token={token}",
-        ],
+        # `rasa run` with the API token from RASA_API_TOKEN, not the command line.
+        "rasa": rasa_command(model, rasa_port),
         "web": [str(ROOT / ".venv/bin/python"), "-m", "bot.web", "--port", str(web_port)],
     }
     # The same database holds our tables (migrated here) and Rasa's `events` table.
@@ -189,12 +186,7 @@ def another_rasa(stack: Stack, port: int, log: Path) -> Iterator[subprocess.Pope
     server, tracker database and API token, and stop it at the end. For tests that stop and
     restart Rasa without touching the shared one; loading the model takes about a minute."""
     assert stack.model is not None, "the stack was not started by running_stack"
-    cmd = [
-        str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(stack.model),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--interface", "127.0.0.1", "--port", str(port), "--enable-api",
-        f"--auth-token={stack.token}",
-    ]  # fmt: skip
+    cmd = rasa_command(stack.model, port)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=stack.env, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -3,6 +3,7 @@ calls that carry the token Rasa sends; a crafted tracker without it changes noth
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ import pytest
 import yaml
 
 from bot.actions.server import authorized
+from bot.guidance.red_flags import emergency_guidance
+from tests.integration.stack import Stack
 from tests.security.servers import PYTHON, ROOT, free_port, keyed_env, migrate, process, wait_for
 
 TRACKER = json.loads((ROOT / "tests/actions/fixtures/tracker_base.json").read_text())
@@ -125,3 +128,30 @@ def test_rasa_sends_the_token_from_endpoints_yml() -> None:
     assert endpoints["action_endpoint"]["headers"] == {
         "Authorization": "Bearer ${ACTION_SERVER_TOKEN}"
     }
+
+
+def command_lines() -> list[str]:
+    lines = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError, UnicodeDecodeError):  # gone, or not text
+                lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return lines
+
+
+@pytest.mark.integration
+def test_rasa_calls_the_private_action_server_with_its_token(stack: Stack) -> None:
+    replies = stack.say("security-actions", "/red_flag")
+    assert any(r.get("text", "").startswith(emergency_guidance(None)[:40]) for r in replies)
+    log = (Path(stack.env["VAR_DIR"]) / "actions.log").read_text()
+    assert "refused" not in log
+
+
+@pytest.mark.integration
+def test_no_secret_is_on_a_command_line(stack: Stack) -> None:
+    """`ps` shows every user every command line: Rasa's API token used to be on it."""
+    lines = command_lines()
+    port = stack.rasa_url.rsplit(":", 1)[1]
+    assert any("rasa-serve" in line and port in line for line in lines)
+    for secret in (stack.token, stack.env["ACTION_SERVER_TOKEN"], stack.secret_key):
+        assert not [line for line in lines if secret in line]
