@@ -143,3 +143,29 @@ def test_no_key_is_written_into_the_configuration(supervised: Supervised) -> Non
     env = keyed_env(supervised.var)  # fresh values: none of them may appear either way
     assert "TOKEN" not in conf and "KEY" not in conf
     assert env["ACTION_SERVER_TOKEN"] not in conf
+
+
+UNITS = ROOT / "deploy" / "systemd"
+
+
+@pytest.mark.parametrize("program", ["actions", "rasa", "web", "telegram"])
+def test_production_units_run_the_same_entry_points(program: str) -> None:
+    """deploy/systemd documents the processes `make run` supervises: same entry points, always
+    restarted, configuration from the environment file only, no secret in the unit."""
+    unit = (UNITS / f"secondread-{program}.service").read_text()
+    entry = {
+        "actions": "-m bot.actions.server",
+        "rasa": "scripts/rasa-serve",
+        "web": "-m bot.web",
+        "telegram": "-m bot.telegram",
+    }[program]
+    conf = subprocess.run(
+        [PYTHON, str(ROOT / "scripts/supervisord-conf"), "--model", "m.tar.gz",
+         "--programs", program],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert entry in conf and entry in unit
+    assert "Restart=always" in unit and "StartLimitIntervalSec=0" in unit
+    assert "EnvironmentFile=/etc/secondread/secondread.env" in unit
+    assert "--auth-token" not in unit and "TOKEN=" not in unit and "KEY=" not in unit
+    assert f"secondread-{program}.service" in (UNITS / "secondread.target").read_text()
