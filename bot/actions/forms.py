@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -72,6 +73,15 @@ class ParsedSlotsForm(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """Abstract, so that the action server does not register this base class."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # An emergency fills nothing, even when it names an exam or a body part ("MRI. wait, his
+        # face is drooping"): Rasa then rejects the form and the red_flag rule answers first.
+        if (tracker.latest_message.get("intent") or {}).get("name") == "red_flag":
+            return []
+        return list(await super().run(dispatcher, tracker, domain))
 
     def explain_slot(self, slot: str, dispatcher: CollectingDispatcher) -> None:
         # Per-slot hook in the spirit of financial-demo's explain_<slot>.

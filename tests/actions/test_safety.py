@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.forms import ValidateSubspecialistForm, ValidateWorthwhileForm
 from bot.actions.safety import ActionEmergencyGuidance, ActionFallback, ActionHandoff
 from bot.guidance import red_flags
 from tests.actions.conftest import make_tracker, slot_events, user_event
@@ -105,3 +107,27 @@ async def test_several_emergencies_get_advice_for_each(
     events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"red_flag_category": "stroke"}
     assert dispatcher.messages[0]["text"] == red_flags.emergency_guidance(["stroke", "blood"])
+
+
+@pytest.mark.parametrize(
+    ("form", "loop", "requested", "text"),
+    [
+        # The message names a body part (or an exam) the form could take as an answer: it must
+        # still fill nothing, so Rasa rejects the form and the red_flag rule answers first.
+        (ValidateWorthwhileForm, "worthwhile_form", "exam_type",
+         "it was an MRI of my neck, but right now his face is drooping"),
+        (ValidateSubspecialistForm, "subspecialist_form", "age_group",
+         "CT. wait, my aunt's speech has gone strange and she can't raise her arm"),
+    ],
+)
+async def test_an_emergency_in_a_form_fills_no_slot(
+    form: type, loop: str, requested: str, text: str,
+    dispatcher: CollectingDispatcher, domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        text=text, intent="red_flag", active_loop=loop,
+        slots={"requested_slot": requested},
+    )
+    events = await form().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {}
+    assert dispatcher.messages == []
