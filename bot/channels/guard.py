@@ -29,13 +29,11 @@ from typing import Any
 
 from rasa.shared.core.events import ActionExecuted  # type: ignore[import-not-found]
 
+from bot.channels.notices import TECHNICAL_PROBLEM
+
 logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
-TECHNICAL_PROBLEM = (
-    "I'm having a technical problem right now. Nothing you told me is lost: please try again "
-    "in a few minutes. If this is an emergency, call 911 (or your local emergency number) now."
-)
 
 Handler = Callable[[Any], Awaitable[Any]]
 

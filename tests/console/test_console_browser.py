@@ -84,8 +84,8 @@ def rest_conversation(stack: Stack) -> tuple[str, str]:
     me = f"it-console-{uuid.uuid4().hex[:8]}"
     stack.say(me, "hi")
     stack.say(me, "zqxj vbnm plok")
-    for text in ("/open_case", "/affirm", "Maria Lopez", "03/14/1980", "maria@example.com",
-                 "/affirm"):
+    for text in ("/open_case", '/affirm{"confirm":"consent"}', "Maria Lopez", "03/14/1980",
+                 "maria@example.com", '/affirm{"confirm":"case"}'):
         stack.say(me, text)
     number = stack.tracker(me)["slots"]["case_number"]
     assert number

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.channels.guard import TECHNICAL_PROBLEM
+from bot.channels.notices import TECHNICAL_PROBLEM
 from tests.integration.stack import (
     ROOT,
     Stack,
@@ -30,11 +30,14 @@ from tests.integration.stack import (
 
 pytestmark = pytest.mark.integration
 
+CONSENT_YES = '/affirm{"confirm":"consent"}'
+CASE_YES = '/affirm{"confirm":"case"}'
+
 
 @contextmanager
 def action_server(stack: Stack, port: int, log: Path) -> Iterator[None]:
-    cmd = [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "bot.actions",
-           "--port", str(port)]  # fmt: skip
+    cmd = [str(ROOT / ".venv/bin/python"), "-m", "bot.actions.server",
+           "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=stack.env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -65,7 +68,7 @@ def test_a_form_survives_an_action_server_outage(stack: Stack, tmp_path: Path) -
         wait_until_up(f"{rasa_url}/status?token={stack.token}", rasa, tmp_path / "rasa.log", 400)
         with action_server(stack, action_port, tmp_path / "actions.log"):
             assert "Before I take any personal details" in say(stack, rasa_url, me, "/open_case")[0]
-            assert say(stack, rasa_url, me, "/affirm") == ["What is the patient's full name?"]
+            assert say(stack, rasa_url, me, CONSENT_YES) == ["What is the patient's full name?"]
 
         # The action server is gone: an honest sentence each time, never silence.
         assert say(stack, rasa_url, me, "Maria Lopez") == [TECHNICAL_PROBLEM]
@@ -81,7 +84,7 @@ def test_a_form_survives_an_action_server_outage(stack: Stack, tmp_path: Path) -
             )
             summary = say(stack, rasa_url, me, "maria@example.com")[-1]
             assert "Maria Lopez" in summary
-            replies = say(stack, rasa_url, me, "/affirm")
+            replies = say(stack, rasa_url, me, CASE_YES)
             assert any("SR-" in r for r in replies), replies
     with create_engine(f"sqlite:///{stack.tracker_db}").connect() as conn:
         cases = conn.execute(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.channels.guard import TECHNICAL_PROBLEM
+from bot.channels.notices import TECHNICAL_PROBLEM
 from bot.security.tokens import issue_token
 from tests.integration.stack import Stack
 
