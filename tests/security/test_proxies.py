@@ -20,9 +20,9 @@ from tests.security.servers import PYTHON, free_port, keyed_env, migrate, proces
 SPOOFED = "203.0.113.9"
 
 
-def client_address_seen(tmp_path: Path, **settings: str) -> str:
-    """Start `python -m bot.web`, send a request with a forged X-Forwarded-For from 127.0.0.1,
-    and return the client address of its access-log line."""
+def web_log(tmp_path: Path, path: str, **settings: str) -> str:
+    """Start `python -m bot.web`, GET `path` with a forged X-Forwarded-For from 127.0.0.1, and
+    return the web app's log."""
     port = free_port()
     env = keyed_env(tmp_path, WEB_PORT=str(port), **settings)
     migrate(env)
@@ -30,10 +30,15 @@ def client_address_seen(tmp_path: Path, **settings: str) -> str:
     with process([PYTHON, "-m", "bot.web"], env, log) as proc:
         wait_for(f"http://127.0.0.1:{port}/healthz", 60, proc)
         forged = {"X-Forwarded-For": SPOOFED}
-        r = httpx.get(f"http://127.0.0.1:{port}/healthz?probe", headers=forged)
-        assert r.status_code == 200
-    found = re.search(r"([0-9a-f.:]+):\d+ - \"GET /healthz\?probe", log.read_text())
-    assert found, log.read_text()[-2000:]
+        assert httpx.get(f"http://127.0.0.1:{port}{path}", headers=forged).status_code == 200
+    return log.read_text()
+
+
+def client_address_seen(tmp_path: Path, **settings: str) -> str:
+    """The client address of the access-log line of a request with a forged X-Forwarded-For."""
+    log = web_log(tmp_path, "/healthz?probe", **settings)
+    found = re.search(r"([0-9a-f.:]+):\d+ - \"GET /healthz\?probe", log)
+    assert found, log[-2000:]
     return found.group(1)
 
 
@@ -55,3 +60,10 @@ def test_a_proxy_on_another_host_does_not_make_loopback_trusted(tmp_path: Path) 
 )
 def test_trusted_proxies_setting(value: str, proxies: tuple[str, ...]) -> None:
     assert Settings.from_env({"TRUSTED_PROXIES": value}).trusted_proxies == proxies
+
+
+def test_the_access_log_never_shows_a_token(tmp_path: Path) -> None:
+    """Upload links carry their token in the query string; uvicorn logs the query string."""
+    log = web_log(tmp_path, "/healthz?probe=1&token=eyJ-a-link-token.xyz&Token=second")
+    assert "eyJ-a-link-token" not in log and "second" not in log
+    assert "GET /healthz?probe=1&token=[redacted]&Token=[redacted]" in log
