@@ -103,7 +103,8 @@ class ParsedSlotsForm(FormValidationAction, ABC):
         """The slot from what the patient stated, unless it is the question just answered."""
         if tracker.get_slot("requested_slot") == slot:
             return {}  # the answer goes through validate_<slot>
-        current = slot_text(tracker, slot)
+        # A value the parser cannot place (an NLU entity like "insurance") is not an answer.
+        current = PARSERS[slot](slot_text(tracker, slot))
         stated = said_now(tracker).get(slot)
         if stated is not None and stated != current:
             return {slot: stated}

@@ -155,6 +155,19 @@ async def test_no_insurance_in_the_first_message_is_not_asked_again(
     assert slots["requested_slot"] == "physician_requested"
 
 
+async def test_an_entity_that_is_no_answer_does_not_hide_what_was_said(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # The NLU tagged "insurance" as a plan in "we dont have insurance right now".
+    first = said("my 7 yr old got a CT of his head, we dont have insurance right now", "inform",
+                 [entity("plan_type", "insurance")])
+    tracker = make_tracker("/ask_insurance", "ask_insurance", history=[first],
+                           slots={"plan_type": "insurance"})
+    slots = slot_events(await ValidateInsuranceForm().run(dispatcher, tracker, domain))
+    assert slots["plan_type"] == "none"
+    assert dispatcher.messages == []
+
+
 async def test_an_earlier_answer_is_kept_and_a_new_statement_changes_it(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
