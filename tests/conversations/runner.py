@@ -174,7 +174,8 @@ class WidgetChat:
     async def tracker(self) -> dict[str, Any]:
         r = await self.http.get(
             f"{self.target.rasa_url}/conversations/{self.conversation_id}/tracker",
-            params={"token": self.target.rasa_token},
+            # ALL: after "start over" (a restart) the default view starts empty again.
+            params={"token": self.target.rasa_token, "include_events": "ALL"},
         )
         r.raise_for_status()
         return dict(r.json())
@@ -192,13 +193,21 @@ class WidgetChat:
             events = (await self.tracker()).get("events") or []
             done = _turn_done(events, before)
             if done is not None:
-                await asyncio.sleep(0.3)  # messages emitted just before the tracker was saved
+                await self._collect(sum(1 for e in done if e.get("event") == "bot"))
                 result = TurnResult(user=text, replies=list(self.inbox))
                 _describe(result, done)
                 return result
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no end of turn after {TURN_TIMEOUT:.0f} s for {text!r}")
             await asyncio.sleep(0.25)
+
+    async def _collect(self, sent: int) -> None:
+        """Wait until every message the tracker says was sent has arrived (Rasa splits a text
+        at blank lines, so there may be more), then a little longer for the rest."""
+        deadline = time.monotonic() + 15
+        while len(self.inbox) < sent and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
 
 
 def _user_count(events: Iterable[dict[str, Any]]) -> int:
