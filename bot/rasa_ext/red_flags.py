@@ -42,9 +42,7 @@ def override(message_data: dict[str, Any], text: str | None) -> bool:
     return True
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagOverride(GraphComponent):  # type: ignore[misc]
     """After the NLU (and its fallback), an emergency found by the net wins."""
 

@@ -185,8 +185,11 @@ class WidgetChat:
         self.inbox.clear()
         await self.sio.emit(
             "user_uttered",
-            {"message": text, "session_id": self.conversation_id,
-             "metadata": {"display_text": text}},
+            {
+                "message": text,
+                "session_id": self.conversation_id,
+                "metadata": {"display_text": text},
+            },
         )
         deadline = time.monotonic() + TURN_TIMEOUT
         while True:
@@ -236,7 +239,8 @@ def _describe(result: TurnResult, events: list[dict[str, Any]]) -> None:
         for r in (parse.get("intent_ranking") or [])[:3]
     ]
     result.actions = [
-        str(e.get("name")) for e in events
+        str(e.get("name"))
+        for e in events
         if e.get("event") == "action" and e.get("name") != "action_listen"
     ]
 
@@ -334,9 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.model:  # e.g. the model of an earlier commit, for a before/after comparison
             stacks.trained_model = lambda: args.model.resolve()
         running_stack = stacks.running_stack
-        with tempfile.TemporaryDirectory(prefix="eval-") as workdir, running_stack(
-            Path(workdir)
-        ) as stack:
+        with (
+            tempfile.TemporaryDirectory(prefix="eval-") as workdir,
+            running_stack(Path(workdir)) as stack,
+        ):
             target = Target(stack.web_url, stack.rasa_url, stack.token)
             results = asyncio.run(run_all(target, conversations, args.concurrency))
     print(summary(results))

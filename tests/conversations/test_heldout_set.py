@@ -41,7 +41,8 @@ def test_no_held_out_sentence_is_in_the_training_data() -> None:
         for c in load_conversations()
         for t in c.turns
         # Short answers ("mri", "yes thats fine") are everyone's words, not a leak.
-        if not t.user.startswith("/") and len(t.user.split()) >= 5
+        if not t.user.startswith("/")
+        and len(t.user.split()) >= 5
         and (
             _normalized(t.user) in examples
             or (len(t.user.split()) >= 8 and _normalized(t.user) in training)
@@ -56,9 +57,9 @@ def test_check_turn_reports_each_kind_of_miss() -> None:
     )
     assert check_turn(turn, ["Please call 911.", "the REPORT"]) == []
     problems = check_turn(turn, ["Stroke advice", "then 911"])
-    assert problems == [
-        "none of ['dicom', 'report']", "said 'stroke'", "first reply lacks 'call'"
-    ]
+    assert problems == ["none of ['dicom', 'report']", "said 'stroke'", "first reply lacks 'call'"]
     assert check_turn(turn, []) == [
-        "missing '911'", "none of ['dicom', 'report']", "first reply lacks 'call'"
+        "missing '911'",
+        "none of ['dicom', 'report']",
+        "first reply lacks 'call'",
     ]

@@ -56,9 +56,9 @@ def test_an_emergency_overrides_whatever_the_nlu_read() -> None:
 
 
 def test_the_component_runs_after_the_fallback_classifier() -> None:
-    pipeline = [step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())[
-        "pipeline"
-    ]]
+    pipeline = [
+        step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    ]
     assert pipeline[-1] == "bot.rasa_ext.red_flags.RedFlagOverride"
     assert pipeline.index("FallbackClassifier") < pipeline.index(pipeline[-1])
 
