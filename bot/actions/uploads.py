@@ -41,6 +41,7 @@ from bot.guidance.uploads import (
     taking_long_message,
 )
 from bot.imaging import conversation_summary
+from bot.notify.telegram.ids import is_telegram
 from bot.security.tokens import issue_token
 from bot.uploads.runtime import upload_service
 
@@ -187,6 +188,13 @@ class ActionHandleUploads(Action):
         is_follow_up: bool,
     ) -> list[EventType]:
         if not running:
+            return [SlotSet("upload_follow_ups", 0)]
+        if is_telegram(tracker.sender_id):
+            # No reminder: its reply would go back to the bridge's REST call that is long over
+            # and be lost, while marking the verdict as told. The web app announces each
+            # Telegram upload when its check finishes and delivers the reply (bot.notify.uploads).
+            if not is_follow_up:
+                dispatcher.utter_message(text=still_checking_message(len(running)))
             return [SlotSet("upload_follow_ups", 0)]
         count = int(tracker.get_slot("upload_follow_ups") or 0) if is_follow_up else 0
         if count >= MAX_FOLLOW_UPS:

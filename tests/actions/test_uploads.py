@@ -146,6 +146,21 @@ async def test_a_running_check_schedules_a_follow_up(uploads_db: str) -> None:
     assert slot_events(events)["upload_follow_ups"] == 1
 
 
+async def test_a_running_check_in_a_telegram_chat_is_left_to_the_web_apps_announcement(
+    uploads_db: str,
+) -> None:
+    """A reminder's reply goes back over Rasa's REST channel to a bridge call that is over: the
+    verdict would be marked as told and never reach the chat (the web app's announcement of
+    the finished check then said nothing). Telegram conversations get no reminder."""
+    tracker = tracker_with("/upload_files", channel="rest")
+    tracker.sender_id = "telegram:0123456789abcdef0123456789abcdef"
+    public_id = stored_upload(tracker.sender_id, None, finish=False)
+    tracker.latest_message["metadata"] = {"upload_ids": [public_id]}
+    events, messages = await run(tracker)
+    assert "still checking your upload" in messages[0]["text"]
+    assert not any(e["event"] == "reminder" for e in events)
+
+
 async def test_follow_ups_stop_after_the_limit(uploads_db: str) -> None:
     tracker = tracker_with("/upload_files")
     public_id = stored_upload(tracker.sender_id, None, finish=False)

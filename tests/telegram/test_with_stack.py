@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from bot.config import Settings, TelegramSettings
+from bot.notify.telegram.ids import keyed_conversation_id
 from bot.security.tokens import issue_token
 from bot.telegram.app import Tuning, running
 from tests.integration.stack import ROOT, Stack, another_rasa, free_port, stop
@@ -45,9 +46,15 @@ def bridge_settings(stack: Stack, fake: FakeTelegram, var_dir: Path, **changes: 
         web_port=int(stack.web_url.rsplit(":", 1)[1]),
         secret_key=stack.secret_key,
         public_url=stack.web_url,
+        rasa_api_token=stack.token,
         telegram=TelegramSettings(bot_token=TOKEN, api_url=fake.api_url),
     )
     return replace(settings, **changes)
+
+
+def conversation(stack: Stack, chat: int) -> str:
+    """The chat's conversation id in Rasa: keyed with the secret, not `telegram:<chat id>`."""
+    return keyed_conversation_id(chat, stack.secret_key)
 
 
 @asynccontextmanager
@@ -127,10 +134,12 @@ async def test_a_journey_by_text_and_inline_buttons(
         )
         assert len(answer) >= 2
     assert len(telegram.called("answerCallbackQuery")) == 3
-    slots = stack.tracker(f"telegram:{chat}")["slots"]
+    slots = stack.tracker(conversation(stack, chat))["slots"]
     assert (slots["exam_type"], slots["body_part"]) == ("mri", "spine")
     assert slots["second_opinion_reason"]  # the situation button, read by the form
-    user_events = [e for e in stack.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
+    user_events = [
+        e for e in stack.tracker(conversation(stack, chat))["events"] if e["event"] == "user"
+    ]
     assert user_events[0]["input_channel"] == "rest"
     metadata = user_events[0]["metadata"]
     expected = {"channel": "telegram", "chat_id": chat, "language_code": "en"}
@@ -147,7 +156,7 @@ async def test_a_duplicated_update_gets_one_reply(
         telegram.push(telegram.text(chat, "are you a bot?"))  # a marker after the duplicate
         await telegram.wait_until(lambda: any("automated" in t for t in texts(telegram, chat)))
     assert sum(GREETING in t for t in texts(telegram, chat)) == 1
-    events = stack.tracker(f"telegram:{chat}")["events"]
+    events = stack.tracker(conversation(stack, chat))["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == ["/greet", "are you a bot?"]
 
 
@@ -174,6 +183,7 @@ async def test_webhook_mode_refuses_a_wrong_or_missing_secret_and_answers_the_ri
         webhook_url=url,
         webhook_secret="right-secret",
         webhook_port=port,
+        webhook_allow_http=True,  # the fake Bot API calls no one
     )
     update = json.dumps(telegram.text(chat, "/start"))
     async with (
@@ -240,7 +250,7 @@ async def test_rasa_stopped_mid_conversation_the_patient_is_told_and_answered_af
         "Which part of the body was scanned?",
         "Which of these best describes your situation?",
     ]
-    slots = stack.tracker(f"telegram:{chat}")["slots"]
+    slots = stack.tracker(conversation(stack, chat))["slots"]
     assert (slots["exam_type"], slots["body_part"]) == ("mri", "spine")
 
 
@@ -248,7 +258,7 @@ async def test_rasa_stopped_mid_conversation_the_patient_is_told_and_answered_af
 
 
 def _conversation_uploads(stack: Stack, chat: int, web_url: str) -> list[dict[str, Any]]:
-    token = issue_token(stack.secret_key, f"telegram:{chat}", "conversation", 300)
+    token = issue_token(stack.secret_key, conversation(stack, chat), "conversation", 300)
     response = httpx.get(
         f"{web_url}/api/uploads", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
@@ -300,7 +310,7 @@ async def test_a_5_mb_dicom_study_is_uploaded_and_its_verdict_comes_back(
         # wait); whichever comes second finds the verdict told and says nothing.
         await asyncio.sleep(2)
         assert _chat_text(telegram, chat).count(upload["message"]) == 1
-    events = stack.tracker(f"telegram:{chat}")["events"]
+    events = stack.tracker(conversation(stack, chat))["events"]
     (sent,) = [
         e
         for e in events
@@ -329,7 +339,7 @@ async def _send_big_file_and_upload_through_the_link(
     )
     assert response.status_code == 201, response.text
     (created,) = response.json()["uploads"]
-    upload = await _checked(stack, chat, settings.public_url)  # under telegram:<chat id>
+    upload = await _checked(stack, chat, settings.public_url)  # under the chat's conversation
     assert upload["id"] == created["id"]
     return upload
 
@@ -344,33 +354,86 @@ async def test_a_25_mb_document_gets_a_link_and_the_upload_is_bound_to_the_conve
     assert upload["ok"] is True
 
 
-async def test_the_verdict_of_a_link_upload_reaches_the_telegram_chat(
-    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
-) -> None:
-    """A web app of our own next to the stack's, configured for the fake Bot API: it announces
-    the checked upload through Rasa and delivers the reply with bot.notify.telegram."""
+# A web app next to the stack's, started as `make run` starts it when Telegram is on: with the
+# bot token and Rasa's API token, and the bridge's VAR_DIR (whose telegram.db maps the keyed
+# conversation ids to chats). `inspect_delay` makes its checks slower than the action's wait.
+_SLOW_WEB_APP = """
+import os, sys, time
+import bot.uploads.worker as worker
+inspect = worker.default_inspect
+def slow(files):
+    time.sleep(float(os.environ["TEST_INSPECT_DELAY_SECONDS"]))
+    return inspect(files)
+worker.default_inspect = slow
+from bot.web.__main__ import main
+sys.exit(main())
+"""
+
+
+@asynccontextmanager
+async def telegram_web_app(
+    stack: Stack, telegram: FakeTelegram, var_dir: Path, inspect_delay: float = 0
+) -> AsyncIterator[str]:
     port = free_port()
     env = dict(
         stack.env,
-        VAR_DIR=str(tmp_path),  # its stored files and the bridge's telegram.db
+        VAR_DIR=str(var_dir),  # its stored files and the bridge's telegram.db
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=telegram.api_url,
+        TEST_INSPECT_DELAY_SECONDS=str(inspect_delay),
     )
-    cmd = [sys.executable, "-m", "bot.web", "--port", str(port)]
-    with (tmp_path / "web.log").open("wb") as log:
+    program = ["-c", _SLOW_WEB_APP] if inspect_delay else ["-m", "bot.web"]
+    cmd = [sys.executable, *program, "--port", str(port)]
+    with (var_dir / "web.log").open("wb") as log:
         web = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         await _wait_up(f"http://127.0.0.1:{port}/healthz", web)
-        settings = bridge_settings(stack, telegram, tmp_path, public_url=env["PUBLIC_URL"])
+        yield env["PUBLIC_URL"]
+    finally:
+        stop(web)
+
+
+async def test_the_verdict_of_a_link_upload_reaches_the_telegram_chat(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    """The web app announces the checked upload through Rasa and delivers the reply with
+    bot.notify.telegram, finding the chat of the keyed conversation id in telegram.db."""
+    async with telegram_web_app(stack, telegram, tmp_path) as web_url:
+        settings = bridge_settings(stack, telegram, tmp_path, public_url=web_url)
         upload = await _send_big_file_and_upload_through_the_link(
             stack, telegram, settings, chat, tmp_path
         )
         await telegram.wait_until(
             lambda: upload["message"] in _chat_text(telegram, chat), 60, "the verdict"
         )
-    finally:
-        stop(web)
+
+
+async def test_the_verdict_of_a_slow_check_reaches_the_telegram_chat(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    """A document sent in the chat whose check outlasts the action's wait (4 s): the bot says
+    it is still checking, and the verdict comes later from the web app, not from the bridge."""
+    study = _ct_study_zip(tmp_path)
+    async with (
+        telegram_web_app(stack, telegram, tmp_path, inspect_delay=10) as web_url,
+        bridge(bridge_settings(stack, telegram, tmp_path, public_url=web_url)),
+    ):
+        telegram.push(telegram.document(chat, "study.zip", study, mime_type="application/zip"))
+        await telegram.wait_until(
+            lambda: "still checking" in _chat_text(telegram, chat), 60, "the still-checking note"
+        )
+        upload = await _checked(stack, chat, web_url)
+        assert upload["ok"] is True
+        await telegram.wait_until(
+            lambda: upload["message"] in _chat_text(telegram, chat), 60, "the verdict"
+        )
+        await asyncio.sleep(2)
+        assert _chat_text(telegram, chat).count(upload["message"]) == 1
+    sent = [
+        m for m in telegram.called("sendMessage", chat) if upload["message"] in m.params["text"]
+    ]
+    assert len(sent) == 1
 
 
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
