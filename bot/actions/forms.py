@@ -183,8 +183,10 @@ class ValidateInsuranceForm(ParsedSlotsForm):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        # Original Medicare has no network and the uninsured have none to ask about.
+        # Without insurance the answer needs nothing else; Original Medicare has no network.
         plan = first_text(tracker.get_slot("plan_type"))
+        if not insurance.needs_coverage_questions(plan):
+            return ["plan_type"]
         if plan is not None and not insurance.needs_network_question(plan):
             return [slot for slot in domain_slots if slot != "in_network"]
         return domain_slots

@@ -89,6 +89,12 @@ def needs_network_question(plan_type: str | None) -> bool:
     return plan_type is not None and plan_type not in _NO_NETWORK_PLANS
 
 
+def needs_coverage_questions(plan_type: str | None) -> bool:
+    """Whether the doctor's request and a planned surgery matter: without insurance the advice
+    is the same whatever they are, so they are not asked."""
+    return plan_type != "none"
+
+
 def _likelihood(
     plan_type: str | None, physician_requested: str | None, surgery_planned: str | None,
     in_network: str | None,

@@ -85,7 +85,7 @@ async def test_subspecialist_form_age_group(
     assert bool(dispatcher.messages) == (expected is None)
 
 
-@pytest.mark.parametrize("plan", ["medicare", "none"])
+@pytest.mark.parametrize("plan", ["medicare"])
 async def test_insurance_form_skips_network_question_without_a_network(
     plan: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
@@ -101,6 +101,22 @@ async def test_insurance_form_skips_network_question_without_a_network(
     )
     assert slots["surgery_planned"] == "yes"
     assert slots["requested_slot"] is None  # done: in_network is never asked
+
+
+async def test_insurance_form_asks_the_uninsured_nothing_else(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # The advice for self-pay is the same whatever the doctor asked or the surgery plans are.
+    slots = await run_form(
+        ValidateInsuranceForm(),
+        dispatcher,
+        domain,
+        text="i pay out of pocket, no insurance",
+        slots={"requested_slot": "plan_type"},
+        set_this_turn={"plan_type": "i pay out of pocket, no insurance"},
+        active_loop="insurance_form",
+    )
+    assert slots == {"plan_type": "none", "requested_slot": None}
 
 
 async def test_insurance_form_asks_network_for_ppo(

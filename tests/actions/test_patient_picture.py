@@ -150,9 +150,8 @@ async def test_no_insurance_in_the_first_message_is_not_asked_again(
     first = said("I don't have insurance, my daughter (15) needs her CT re-read")
     tracker = make_tracker("how much will it cost?", "ask_insurance", history=[first])
     slots = slot_events(await ValidateInsuranceForm().run(dispatcher, tracker, domain))
-    assert slots["plan_type"] == "none"
-    # No network question for the uninsured; the next question is the doctor's request.
-    assert slots["requested_slot"] == "physician_requested"
+    # Without insurance nothing else changes the answer: the form ends at once.
+    assert slots == {"plan_type": "none", "requested_slot": None}
 
 
 async def test_an_entity_that_is_no_answer_does_not_hide_what_was_said(
