@@ -291,3 +291,36 @@ def test_detect_red_flag_is_the_first_of_detect_red_flags() -> None:
     text = "my dad's face is drooping and he's coughing up blood"
     assert detect_red_flag(text) == detect_red_flags(text)[0]
     assert detect_red_flag("hello") is None
+
+
+def _training_examples() -> list[tuple[str, str]]:
+    """(intent, text) of every NLU example, entity annotations removed."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    annotation = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+    found = []
+    for path in sorted((Path(__file__).resolve().parents[2] / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" not in item:
+                continue
+            for line in item["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    found.append((item["intent"], annotation.sub(r"\1", line[2:])))
+    return found
+
+
+def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
+    """Inside Rasa the net overrides the NLU on every message, so it must stay quiet on what
+    patients say about everything else (4,400+ examples)."""
+    examples = _training_examples()
+    assert len(examples) > 4000
+    fired = [
+        (intent, text)
+        for intent, text in examples
+        if intent != "red_flag" and detect_red_flags(text)
+    ]
+    assert fired == []
