@@ -94,6 +94,10 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_case_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "case_consent" and value == "yes":
+            # Given (and recorded) earlier in this session: the form revalidates it when it
+            # starts again, which is no new answer to anything.
+            return {"case_consent": "yes"}
         if answers_stale(tracker, confirmations.CONSENT, dispatcher):
             return {"case_consent": None}  # the form asks the consent question again
         answer = parsing.parse_yes_no(first_text(value))

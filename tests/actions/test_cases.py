@@ -52,8 +52,12 @@ async def validate(
     answer: Any,
     slots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The form asked for `slot` and the patient answered `answer`."""
     tracker = make_tracker(
-        text=str(answer), slots=slots, set_this_turn={slot: answer}, active_loop=form
+        text=str(answer),
+        slots={"requested_slot": slot, **(slots or {})},
+        set_this_turn={slot: answer},
+        active_loop=form,
     )
     return slot_events(await action.run(dispatcher, tracker, domain))
 
@@ -87,6 +91,23 @@ async def test_unclear_consent_is_asked_again(
         ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "what do you mean"
     )
     assert slots["case_consent"] is None
+    assert rows(case_db, "SELECT count(*) FROM consent_records") == [(0,)]
+
+
+async def test_consent_given_earlier_is_kept_when_the_form_starts_again(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # "/open_case" after a case: Rasa revalidates the filled slots as the form starts.
+    tracker = make_tracker(
+        text="/open_case",
+        intent="open_case",
+        slots={"requested_slot": None},
+        set_this_turn={"case_consent": "yes"},
+        active_loop="case_form",
+    )
+    slots = slot_events(await ValidateCaseForm().run(dispatcher, tracker, domain))
+    assert slots.get("case_consent", "yes") == "yes"
+    assert dispatcher.messages == []
     assert rows(case_db, "SELECT count(*) FROM consent_records") == [(0,)]
 
 
