@@ -4,7 +4,8 @@
 - "Delete my data" erases Rasa's stored events at the end of that turn, through the tracker
   store (bot/rasa_ext/erasing_tracker_store.py), not by timed purges racing Rasa. The store is
   exercised in the Rasa environment itself (Python 3.10, `.venv-rasa`); the whole flow through
-  the real stack is in tests/integration/test_personal_data_stack.py.
+  the real stack is in tests/integration/test_personal_data_stack.py. The store runs on SQLite
+  and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bot.actions.cases import ERASURE_SLOT
 from bot.actions.session import CARRIED_OVER_SLOTS, PERSONAL_SLOTS, ActionSessionStart
+from bot.db import make_engine
 from tests.actions.conftest import make_tracker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,12 +147,14 @@ asyncio.run(main())
 """
 
 
-def run_store(tmp_path: Path, mode: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def run_store(database_url: str, mode: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Run STORE_SCRIPT with Rasa on `database_url` (one of ours, migrated; Rasa adds
+    `events`); the script's output and the stored (sender_id, data) rows."""
     if not RASA_PYTHON.exists():
         pytest.fail("the Rasa environment is missing: run `make install`")
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    rasa_url = database_url.replace("+psycopg", "")  # Rasa's SQLAlchemy 1.4 uses psycopg2
     done = subprocess.run(
-        [str(RASA_PYTHON), "-c", STORE_SCRIPT, url, mode],
+        [str(RASA_PYTHON), "-c", STORE_SCRIPT, rasa_url, mode],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -159,13 +163,18 @@ def run_store(tmp_path: Path, mode: str) -> tuple[dict[str, Any], list[tuple[str
     )
     assert done.returncode == 0, done.stderr[-3000:]
     output = json.loads(done.stdout.strip().splitlines()[-1])
-    with create_engine(url).connect() as conn:
-        rows = [tuple(r) for r in conn.execute(text("SELECT sender_id, data FROM events"))]
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT sender_id, data FROM events ORDER BY id")
+            rows = [(str(r[0]), str(r[1])) for r in conn.execute(query)]
+    finally:
+        engine.dispose()
     return output, rows
 
 
-def test_the_store_erases_the_conversation_at_the_end_of_the_turn(tmp_path: Path) -> None:
-    output, rows = run_store(tmp_path, "erase")
+def test_the_store_erases_the_conversation_at_the_end_of_the_turn(database_url: str) -> None:
+    output, rows = run_store(database_url, "erase")
     mine = [json.loads(data) for sender, data in rows if sender == "patient"]
     # Only what followed the marker, then the next turn, saved as usual.
     assert [(e["event"], e.get("name") or e.get("text")) for e in mine] == [
@@ -182,8 +191,8 @@ def test_the_store_erases_the_conversation_at_the_end_of_the_turn(tmp_path: Path
     ]
 
 
-def test_without_the_marker_the_store_keeps_everything(tmp_path: Path) -> None:
-    output, rows = run_store(tmp_path, "keep")
+def test_without_the_marker_the_store_keeps_everything(database_url: str) -> None:
+    output, rows = run_store(database_url, "keep")
     mine = [json.loads(data) for sender, data in rows if sender == "patient"]
     assert len(mine) == 5 + 4 + 2  # nothing lost, nothing written twice
     assert "Maria Lopez" in json.dumps(mine)
