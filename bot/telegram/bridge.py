@@ -31,7 +31,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.guidance.red_flags import RedFlag, detect_red_flag, emergency_guidance
+from bot.guidance.red_flags import detect_red_flags, emergency_guidance
 from bot.notify.telegram.render import Outgoing, render_messages, to_html, to_plain
 from bot.notify.telegram.sender import (
     CALLBACK_PREFIX,
@@ -108,11 +108,11 @@ class Bridge:
             note, alert = self._button_note(chat.id, update.callback_query)
             self._in_background(self._answer_button(update.callback_query, note, alert))
         message = update.message
-        flag, guidance = None, None
+        shown, guidance = None, None
         if message and chat.type == ChatType.PRIVATE:
             # Not awaited either (this update keeps its place in the chat's queue); awaited
             # below before anything else of this update is sent, so the guidance comes first.
-            flag, guidance = self._red_flag_first(context.bot, chat.id, message, update.update_id)
+            shown, guidance = self._red_flag_first(context.bot, chat.id, message, update.update_id)
         if message and message.document and message.media_group_id:
             # Registered on arrival, so the album's first file can wait for the others.
             key = f"{chat.id}:{message.media_group_id}"
@@ -129,7 +129,7 @@ class Bridge:
             elif update.callback_query:
                 await self._on_button(context.bot, sender, chat, update.callback_query)
             elif message:
-                await self._on_message(context.bot, sender, chat, message, update.update_id, flag)
+                await self._on_message(context.bot, sender, chat, message, update.update_id, shown)
 
     def _in_background(self, work: Any) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
@@ -141,17 +141,21 @@ class Bridge:
 
     def _red_flag_first(
         self, bot: Bot, chat_id: int, message: Message, update_id: int
-    ) -> tuple[RedFlag | None, asyncio.Task[None] | None]:
+    ) -> tuple[str | None, asyncio.Task[None] | None]:
         """Emergency guidance for a text or caption with a red flag, sent at once: it waits for
         neither the chat's lock, nor Rasa, nor the file. Once per update, also when Telegram
-        delivers it again. Returns the flag and the sending."""
-        flag = detect_red_flag(message.text or message.caption)
-        if flag is None or not self._state.claim_red_flag(bot.id, update_id):
-            return flag, None
-        logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, flag.category)
-        sender = Sender(bot, self._state)
-        sending = send_quietly(sender, chat_id, said(emergency_guidance(flag.category)))
-        return flag, self._in_background(sending)
+        delivers it again. Returns the guidance (worded as Rasa's action words it: every
+        emergency found, in the net's order) and the sending."""
+        flags = detect_red_flags(message.text or message.caption)
+        if not flags:
+            return None, None
+        guidance = emergency_guidance([flag.category for flag in flags])
+        if not self._state.claim_red_flag(bot.id, update_id):
+            return guidance, None
+        categories = ",".join(flag.category for flag in flags)
+        logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, categories)
+        sending = send_quietly(Sender(bot, self._state), chat_id, said(guidance))
+        return guidance, self._in_background(sending)
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -162,14 +166,14 @@ class Bridge:
         chat: Chat,
         message: Message,
         update_id: int,
-        flag: RedFlag | None,
+        shown: str | None,
     ) -> None:
         user = message.from_user
         caption = rasa_text(message.caption or "")
         if message.document:
-            if caption and flag:
+            if caption and shown:
                 # The conversation records the emergency (and ends a form) before the file.
-                await self.converse(sender, chat.id, user, caption, shown=flag)
+                await self.converse(sender, chat.id, user, caption, shown=shown)
             await self._on_document(bot, sender, chat, message, update_id, caption)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
@@ -177,17 +181,17 @@ class Bridge:
             if caption:
                 # The patient's words with the photo, read like any message; the explanation
                 # joins Rasa's answer in one prompt, so neither one's buttons pass the other's.
-                await self.converse(sender, chat.id, user, caption, shown=flag, then=explained)
+                await self.converse(sender, chat.id, user, caption, shown=shown, then=explained)
             else:
                 await sender.send(chat.id, explained)
         elif message.text:
             text = rasa_text(message.text)
             if text:
-                await self.converse(sender, chat.id, user, text, shown=flag)
+                await self.converse(sender, chat.id, user, text, shown=shown)
         elif message.effective_attachment:
             await sender.send(chat.id, said(texts.UNSUPPORTED), prompt=False)
             if caption:
-                await self.converse(sender, chat.id, user, caption, shown=flag)
+                await self.converse(sender, chat.id, user, caption, shown=shown)
         # Service messages (pins, joins, …) need no answer.
 
     # -- buttons -------------------------------------------------------------------------------
@@ -287,11 +291,11 @@ class Bridge:
         user: User | None,
         text: str,
         metadata: Mapping[str, Any] | None = None,
-        shown: RedFlag | None = None,
+        shown: str | None = None,
         then: list[Outgoing] | None = None,
     ) -> None:
-        """Send one message to Rasa and its replies, in order, to the chat. `shown`: the red
-        flag whose emergency guidance the bridge already sent for this message; `then`: our
+        """Send one message to Rasa and its replies, in order, to the chat. `shown`: the
+        emergency guidance the bridge already sent for this message; `then`: our
         own messages to send after the replies (also when Rasa cannot answer)."""
         full = {
             "channel": "telegram",
@@ -324,15 +328,14 @@ class Bridge:
             task.cancel()
 
 
-def without_repeated_guidance(
-    replies: list[dict[str, Any]], shown: RedFlag
-) -> list[dict[str, Any]]:
+def without_repeated_guidance(replies: list[dict[str, Any]], shown: str) -> list[dict[str, Any]]:
     """Rasa's replies without the emergency guidance the bridge already sent (Rasa's action
-    words it with the same function; its REST channel may split paragraphs)."""
+    words it with the same functions on the same text; its REST channel may split paragraphs;
+    the general wording is dropped too, for an emergency the NLU saw and the net did not name)."""
     paragraphs = {
         paragraph.strip()
-        for category in (shown.category, None)
-        for paragraph in emergency_guidance(category).split("\n\n")
+        for guidance in (shown, emergency_guidance(None))
+        for paragraph in guidance.split("\n\n")
     }
     return [
         reply

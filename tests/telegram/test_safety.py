@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.guidance.red_flags import emergency_guidance
+from bot.guidance.red_flags import detect_red_flags, emergency_guidance
 from bot.notify.telegram import send_to_telegram
 from bot.notify.telegram.ids import keyed_conversation_id
 from bot.telegram.app import running
@@ -26,13 +26,12 @@ BLADDER = "here are my MRI files. I can't control my bladder and my back hurts"
 
 
 def like_rasa(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rasa's answers: its own emergency guidance for a red flag, and two yes/no questions whose
-    "Yes" buttons send the same generic payload."""
+    """Rasa's answers: its own emergency guidance for a red flag (worded as
+    bot.actions.safety words it), and two yes/no questions whose "Yes" buttons send the same
+    generic payload."""
     message = body["message"]
-    if "chest pain" in message:
-        return [{"text": emergency_guidance("chest_pain")}]
-    if "bladder" in message:
-        return [{"text": emergency_guidance("cauda_equina")}]
+    if flags := detect_red_flags(message):
+        return [{"text": emergency_guidance([flag.category for flag in flags])}]
     if message == "/delete_my_data":
         buttons = [
             {"title": "Yes, delete everything", "payload": "/affirm"},
@@ -171,6 +170,20 @@ async def test_a_red_flag_behind_a_pending_message_is_answered_within_a_second(
     assert sent[0] == emergency_guidance("chest_pain")
     assert sent.count(emergency_guidance("chest_pain")) == 1
     assert backend.messages() == ["how do I get my images?", "I have crushing chest pain right now"]
+
+
+async def test_several_emergencies_get_one_guidance_with_each_ones_advice(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    backend.reply = like_rasa
+    text = "I have crushing chest pain and honestly I want to die"
+    async with running(settings, FAST):
+        telegram.push(telegram.text(CHAT, text))
+        await telegram.wait_until(lambda: len(backend.rasa_bodies) == 1)
+        await telegram.wait_for_sent(CHAT, 1)
+        await asyncio.sleep(0.5)
+    (guidance,) = texts(telegram)  # Rasa's identical answer is not shown again
+    assert "988" in guidance and "heart attack" in guidance
 
 
 async def test_a_redelivered_red_flag_gets_its_guidance_once(
