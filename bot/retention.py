@@ -5,6 +5,7 @@
   consent text promises.
 - A conversation that never became a case (messages, uploads, consent answers) is erased after
   `RETENTION_INACTIVE_DAYS` days without activity (30 by default; Settings).
+- Status-lookup attempts and failures older than an hour are dropped.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def purge_once(settings: Settings | None = None) -> Purged:
             remove_stored_file, timedelta(days=settings.inactive_retention_days)
         ),
     )
+    service.forget_old_lookups()
     logger.info(
         "retention: erased %d conversations with a long-closed case and %d inactive ones",
         purged.closed_cases,

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.cases.models import StatusLookupAttempt, StatusLookupFailure
@@ -58,6 +59,17 @@ def forget_old(session: Session, conversation_id: str, now: datetime) -> None:
         )
     )
     session.execute(delete(StatusLookupFailure).where(StatusLookupFailure.at <= window_start))
+
+
+def forget_all_old(session: Session, now: datetime) -> int:
+    """Every attempt and failure older than the window, whichever conversation or number
+    (the daily retention run); returns how many rows went."""
+    window_start = now - STATUS_LOOKUP_WINDOW
+    removed = 0
+    for model in (StatusLookupAttempt, StatusLookupFailure):
+        result = session.execute(delete(model).where(model.at <= window_start))
+        removed += cast(CursorResult[Any], result).rowcount
+    return removed
 
 
 def conversation_attempts(session: Session, conversation_id: str, now: datetime) -> int:

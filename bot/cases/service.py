@@ -304,6 +304,12 @@ class CaseService:
         logger.info("deleted patient data: %s", counts)
         return report
 
+    def forget_old_lookups(self) -> int:
+        """Drop status-lookup attempts and failures older than the lookup window (they are
+        also dropped as new questions come in); returns how many."""
+        with _storage_errors("forget_old_lookups"), self._sessions.begin() as session:
+            return limits.forget_all_old(session, self._clock())
+
     def purge_inactive(self, remove_file: Callable[[str], None], inactive_for: timedelta) -> int:
         """Erase the conversations that never became a case and have been silent (no message,
         upload or consent answer) for longer than `inactive_for`; returns how many. Each one is

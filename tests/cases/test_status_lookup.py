@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import (
@@ -17,7 +17,7 @@ from bot.cases import (
     StatusLookupResult,
     describe_status,
 )
-from bot.cases.models import AuditEntry
+from bot.cases.models import AuditEntry, StatusLookupAttempt, StatusLookupFailure
 from bot.cases.numbers import ALPHABET, check_symbol
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 
@@ -166,3 +166,16 @@ def test_only_a_successful_lookup_is_audited(
 def test_naive_now_is_refused(service: CaseService, number: str) -> None:
     with pytest.raises(ValueError, match="timezone"):
         service.lookup_status("conv-a", number, JANE.date_of_birth, datetime(2026, 3, 1, 12))
+
+
+def test_old_attempts_and_failures_are_dropped_by_the_daily_run(
+    service: CaseService, sessions: sessionmaker[Session], number: str, clock: FakeClock
+) -> None:
+    service.lookup_status("conv-a", number, date(1990, 1, 1), clock.now)
+    service.lookup_status("conv-b", _unknown(number, 1), date(1990, 1, 1), clock.now)
+    assert service.forget_old_lookups() == 0  # still within the hour
+    clock.advance(timedelta(hours=1))
+    assert service.forget_old_lookups() == 4  # two attempts, two failures
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StatusLookupFailure)) == 0
+        assert session.scalar(select(func.count()).select_from(StatusLookupAttempt)) == 0
