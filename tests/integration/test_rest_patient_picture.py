@@ -74,7 +74,7 @@ def test_facts_in_the_first_message_are_not_asked_again(stack: Stack) -> None:
         assert question not in text
     insurance = said(stack.say(me, "/ask_insurance"))
     assert "What kind of health coverage" not in insurance
-    assert "Has your treating doctor" in insurance
+    assert "Without insurance, a second read is self-pay." in insurance
 
 
 def test_a_pet_ct_goes_to_nuclear_radiology(stack: Stack) -> None:
