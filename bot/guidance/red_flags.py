@@ -205,20 +205,31 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     )),
 )
 
-# Sudden weakness or numbness of a limb: a stroke sign, unless a more specific emergency found in
-# the same message explains it (chest pain with a numb left arm; back trouble with weak legs).
+# Weakness or numbness of a limb that came on suddenly: a stroke sign, unless a more specific
+# emergency found in the same message explains it (chest pain with a numb left arm; back trouble
+# with weak legs). One limb, or one side: weak legs alone are the back's.
 _LIMB_SIGNS: Final = _pattern(
-    r"arm (\w+ )?(went|is|feels|suddenly) (\w+ )?(weak|numb|limp|dead)",
-    rf"{_ONE_LIMB} (and (\w+ )?{_LIMB} )?(went|is|are|feels|feel|goes|has gone|have gone|"
-    r"suddenly) (\w+ ){0,2}(weak|numb|limp|dead|heavy|tingly)",
-    rf"{_ONE_LIMB} (\w+ ){{0,2}}(stopped working|wont work|gave (way|out)|"
-    r"went (dead|limp|numb|weak))",
+    rf"{_ONE_LIMB} (and (\w+ )?{_LIMB} )?(just |suddenly )?(went|goes|has gone|have gone|suddenly)"
+    r" (\w+ ){0,2}(weak|numb|limp|dead|heavy)",
+    rf"{_ONE_LIMB} and (\w+ )?(arm|leg|face) (are|is|feel|feels) (\w+ ){{0,2}}(weak|numb)",
+    rf"{_ONE_LIMB} (\w+ ){{0,2}}(stopped working|wont work|gave (way|out))",
     r"(sudden|suddenly) (\w+ )?(weak|numb)\w*",
-    r"(cant|cannot|can not|couldnt|unable to) (grip|grasp|squeeze)",
-    rf"(cant|cannot|can not|couldnt|unable to) (lift|raise) {_WHOSE} (left |right )?(arm|hand)",
     r"(keeps?|kept|keeps on) dropping (things|stuff|everything|his|her|my)",
     r"(cant|cannot) move (my |his |her |the )?(left|right) (side|arm|leg|hand)",
     r"(left|right) side (\w+ )?(weak|numb|paraly[sz]ed)\w*",
+)
+# A numb hand, an arm that can't be raised or a weak grip are also what patients with a neck,
+# shoulder or wrist problem describe ("my hand is numb and tingly, hence the neck MRI"): they
+# count only when the message says the problem started suddenly or just now.
+_LIMB_SIGNS_IF_SUDDEN: Final = _pattern(
+    rf"{_ONE_LIMB} (\w+ )?(is|are|feels|feel|felt) (\w+ ){{0,2}}(weak|numb|limp|dead|heavy|tingly)",
+    r"(cant|cannot|can not|couldnt|unable to) (grip|grasp|squeeze|hold)",
+    rf"(cant|cannot|can not|couldnt|unable to) (lift|raise) {_WHOSE} (left |right )?(arm|hand)",
+)
+_SUDDEN: Final = _pattern(
+    r"sudden\w*", r"all of a sudden", r"out of (nowhere|the blue)", r"just (now|started|happened)",
+    r"(it|this|that) (just )?started", r"(minutes?|an hour|hours?) ago", r"right now",
+    r"this (morning|afternoon|evening)", r"since (lunch|breakfast|dinner|this morning)",
 )
 _EXPLAINS_LIMB_SIGNS: Final = frozenset({"chest_pain", "cauda_equina"})
 
@@ -342,6 +353,8 @@ def detect_red_flags(text: str | None) -> tuple[RedFlag, ...]:
     categories = {flag.category for flag in found}
     if "stroke" not in categories and not past_only and not categories & _EXPLAINS_LIMB_SIGNS:
         limb = _find(_LIMB_SIGNS, clauses)
+        if limb is None and _SUDDEN.search(normalize_text(text)):
+            limb = _find(_LIMB_SIGNS_IF_SUDDEN, clauses)
         if limb is not None:
             found.insert(
                 next((i for i, f in enumerate(found) if f.category != "self_harm"), len(found)),

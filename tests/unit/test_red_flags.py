@@ -238,6 +238,12 @@ def test_everyday_phrasings_by_class(text: str, category: str) -> None:
         "Grace Faint",
         "I have a cardiac MRI after a heart attack last year",
         "the portal keeps dropping the connection",
+        # Neck, shoulder and wrist patients describe their limbs too (no sudden onset).
+        "my left hand is numb and tingly, that's why I had the neck MRI",
+        "I can't raise my arm above my head since the shoulder injury",
+        "I can't grip anything because of carpal tunnel",
+        "my right leg feels weak since the hip surgery",
+        "my fingers feel numb at night",
     ],
 )
 def test_ordinary_talk_with_emergency_words_is_quiet(text: str) -> None:
