@@ -172,6 +172,30 @@ async def test_a_photo_gets_the_explanation(
         await next_messages(telegram, chat, 1, lambda new: any("DICOM" in t for t in new))
 
 
+async def test_a_red_flag_gets_the_emergency_guidance_once_and_rasa_records_it(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    """The bridge sends the guidance at once; Rasa's own (identical) answer is not shown again,
+    but Rasa still runs its emergency action, which the console flags."""
+    text = "I have crushing chest pain right now"
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(telegram.text(chat, text))
+        await telegram.wait_for_sent(chat, 1)
+        first = texts(telegram, chat)[0]
+        assert first.startswith("Please call 911")
+        await telegram.wait_until(
+            lambda: any(
+                e.get("name") == "action_emergency_guidance"
+                for e in stack.tracker(conversation(stack, chat))["events"]
+            ),
+            60,
+            "Rasa's emergency action",
+        )
+        await asyncio.sleep(2)
+    assert texts(telegram, chat).count(first) == 1
+    assert not any(t.startswith("Please call 911") for t in texts(telegram, chat)[1:])
+
+
 async def test_webhook_mode_refuses_a_wrong_or_missing_secret_and_answers_the_right_one(
     stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
 ) -> None:
