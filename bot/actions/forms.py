@@ -94,8 +94,9 @@ class ParsedSlotsForm(FormValidationAction, ABC):
     def parse_answer(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher
     ) -> dict[str, Any]:
-        parsed = PARSERS[slot](first_text(value))
-        if parsed is None:
+        text = first_text(value)
+        parsed = PARSERS[slot](text)
+        if parsed is None and text is not None:
             self.explain_slot(slot, dispatcher)
         return {slot: parsed}
 
@@ -103,8 +104,11 @@ class ParsedSlotsForm(FormValidationAction, ABC):
         """The slot from what the patient stated, unless it is the question just answered."""
         if tracker.get_slot("requested_slot") == slot:
             return {}  # the answer goes through validate_<slot>
-        # A value the parser cannot place (an NLU entity like "insurance") is not an answer.
-        current = PARSERS[slot](slot_text(tracker, slot))
+        # A value the parser cannot place (an NLU entity like "insurance") is not an answer:
+        # it gives way to what was said, and when the form starts it is dropped, so that the
+        # question is asked plainly instead of being refused.
+        raw = slot_text(tracker, slot)
+        current = PARSERS[slot](raw)
         stated = said_now(tracker).get(slot)
         if stated is not None and stated != current:
             return {slot: stated}
@@ -112,6 +116,8 @@ class ParsedSlotsForm(FormValidationAction, ABC):
             earlier = said_so_far(tracker).get(slot)
             if earlier is not None:
                 return {slot: earlier}
+            if raw is not None and not tracker.active_loop_name:
+                return {slot: None}
         return {}
 
     async def extract_exam_type(

@@ -167,6 +167,16 @@ async def test_an_entity_that_is_no_answer_does_not_hide_what_was_said(
     assert dispatcher.messages == []
 
 
+async def test_an_entity_that_is_no_answer_is_dropped_without_a_complaint(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("what does insurance pay?", "ask_insurance",
+                           set_this_turn={"plan_type": "insurance"})
+    slots = slot_events(await ValidateInsuranceForm().run(dispatcher, tracker, domain))
+    assert slots["plan_type"] is None  # the form asks its question plainly
+    assert dispatcher.messages == []
+
+
 async def test_an_earlier_answer_is_kept_and_a_new_statement_changes_it(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
