@@ -59,6 +59,21 @@ def answers_stale(tracker: Tracker, question: str, dispatcher: CollectingDispatc
     return True
 
 
+def value_before_this_message(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (resets and restarts included)."""
+    value: Any = None
+    latest_user = max(
+        (i for i, event in enumerate(tracker.events) if event.get("event") == "user"), default=-1
+    )
+    for event in tracker.events[: max(latest_user, 0)]:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif kind in ("reset_slots", "restart", "session_started"):
+            value = None
+    return value
+
+
 def channel_of(tracker: Tracker) -> str:
     return str(tracker.get_latest_input_channel() or "unknown")
 
@@ -94,9 +109,9 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_case_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "case_consent" and value == "yes":
-            # Given (and recorded) earlier in this session: the form revalidates it when it
-            # starts again, which is no new answer to anything.
+        if value == "yes" and value_before_this_message(tracker, "case_consent") == "yes":
+            # Given (and recorded) in an earlier turn: the form revalidates it when it starts
+            # again, which is no new answer to anything.
             return {"case_consent": "yes"}
         if answers_stale(tracker, confirmations.CONSENT, dispatcher):
             return {"case_consent": None}  # the form asks the consent question again

@@ -98,17 +98,32 @@ async def test_consent_given_earlier_is_kept_when_the_form_starts_again(
     case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     # "/open_case" after a case: Rasa revalidates the filled slots as the form starts.
+    earlier = [
+        {"event": "slot", "name": "case_consent", "value": "yes"},
+        {"event": "slot", "name": "case_confirmed", "value": None},
+    ]
     tracker = make_tracker(
         text="/open_case",
         intent="open_case",
         slots={"requested_slot": None},
         set_this_turn={"case_consent": "yes"},
         active_loop="case_form",
+        history=earlier,
     )
     slots = slot_events(await ValidateCaseForm().run(dispatcher, tracker, domain))
     assert slots.get("case_consent", "yes") == "yes"
     assert dispatcher.messages == []
     assert rows(case_db, "SELECT count(*) FROM consent_records") == [(0,)]
+    # After a reset (delete my data, start over) it is a new question again.
+    tracker = make_tracker(
+        text="/open_case",
+        intent="open_case",
+        set_this_turn={"case_consent": "yes"},
+        active_loop="case_form",
+        history=[*earlier, {"event": "reset_slots"}],
+    )
+    slots = slot_events(await ValidateCaseForm().run(dispatcher, tracker, domain))
+    assert slots["case_consent"] is None
 
 
 async def test_consent_with_database_down_keeps_asking_kindly(
