@@ -82,12 +82,23 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         rf"{_MEDS} (all )?(at once|in one go)",
         rf"(saving|saved|stockpil\w*|hoard\w*|stash\w*) (up )?(\w+ ){{0,2}}{_MEDS}",
         r"(rather|want to|going to|gonna|plan to|planning to|thinking (about|of)) (just )?"
-        r"(end|ending) (it|things|everything|it all)",
+        r"(how to )?(end|ending) (it|things|everything|it all)",
         r"wont be around (long enough|much longer|for long|to see)",
+        r"(not|wont) (going to )?be (here|around|alive) (much )?(longer|for long)",
+        r"(dont|do not) plan (on|to) (be|being) (alive|here|around)",
+        r"decided (when|how|where) (im|i am|ill|i will) (going to |gonna )?do it",
+        rf"enough (\w+ ){{0,2}}{_MEDS} (\w+ ){{0,3}}(to|so) (\w+ ){{0,3}}(not|never|dont) wake up",
+        r"make sure (i|he|she) (dont|do not|never|wont) wake up",
+        r"(drive|driving|jump|jumping|step|stepping) (off|from|in front of) (a|the) "
+        r"(bridge|cliff|roof|building|train|bus|truck)",
+        r"(everything|it all|it) to (stop|end) (\w+ )?(permanently|for good|forever)",
+        r"(easier|better) for (everyone|everybody|them|my family) if i (\w+ ){0,2}(disappeared|"
+        r"was gone|were gone|wasnt here|died|was dead)",
     )),
     ("stroke", _pattern(
         r"(face|mouth|smile|lip|lips|eyelid) (\w+ ){0,3}(droop\w*|sagg\w*|lopsided|uneven|"
-        r"crooked|hanging|dropped|slack|twisted)",
+        r"crooked|hanging|dropped|slack|twisted|pulled (down|to one side))",
+        r"words (that )?(dont|do not|didnt) (fit|go) together",
         r"droop\w* (face|mouth|smile)", r"droop\w* on one side", r"slurr\w*", r"lopsided",
         r"(half|one side of) (\w+ ){0,2}(face|smile|mouth) (\w+ ){0,2}(is )?(gone|dropped|"
         r"droop\w*|sagg\w*|slack|not moving|wont move|numb|weak)",
@@ -113,7 +124,7 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"chest (pain|pains|pressure|tightness|discomfort)",
         rf"(pain|pressure|tightness|heaviness|ache|squeez\w*) (\w+ ){{0,2}}(in|on|across|behind|"
         rf"under) {_WHOSE} (chest|breastbone|sternum)",
-        rf"(sitting|standing|weight|band|vice) on {_WHOSE} chest",
+        rf"(sitting|standing|weight|band|vice) (\w+ )?(on|around|across) {_WHOSE} chest",
         r"chest (\w+ )?(is|feels|felt) (\w+ )?(tight|heavy|crushed|squeezed)",
         r"chest (\w+ ){0,2}(hurts|hurting|aching|aches|burning)",
         rf"(clutch\w*|grabb\w*|holding) (at )?{_WHOSE} chest",
@@ -133,7 +144,8 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         # Not a bare "faint": reports say "faint shadow"; not "collapsed lung" either.
         r"passed out", r"pass(ing)? out", r"fainted", r"fainting", r"feel(ing|s)? faint",
         r"blacked out", r"black(ing)? out", r"lost consciousness", r"unconscious",
-        r"unresponsive", rf"{_RELATIVE} (just )?collapsed", r"(cant|cannot) wake (him|her|them)",
+        r"unresponsive", rf"{_RELATIVE} (just )?collapsed", rf"{_RELATIVE} (just )?went limp",
+        r"(cant|cannot) wake (him|her|them)",
         r"(cant|cannot|can not|couldnt) get (him|her|them) to (respond|wake|answer|open)",
         r"(sudden|suddenly|severe|severely|very|extremely) (\w+ )?dizz\w*",
         r"room (is |was )?spinning", r"everything went (black|dark)",
@@ -191,7 +203,8 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"genitals)",
         r"(groin|inner thighs|buttocks|bum|bottom|privates|genitals|perineum) (\w+ ){0,4}"
         r"(numb\w*|no feeling)",
-        r"(cant|cannot|can not|couldnt) feel (\w+ ){0,2}(when|while) (i|he|she) wipes?",
+        r"(cant|cannot|can not|couldnt) feel (\w+ ){0,3}(when|while) (i|he|she) wipes?",
+        r"numb\w* (in|around) (the |my )?saddle",
         r"(cant|cannot|can not) feel (my |his |her )?(groin|bottom|privates|genitals|legs)",
     )),
     ("urgent_report", _pattern(
@@ -212,7 +225,8 @@ _LIMB_SIGNS: Final = _pattern(
     rf"{_ONE_LIMB} (and (\w+ )?{_LIMB} )?(just |suddenly )?(went|goes|has gone|have gone|suddenly)"
     r" (\w+ ){0,2}(weak|numb|limp|dead|heavy)",
     rf"{_ONE_LIMB} and (\w+ )?(arm|leg|face) (are|is|feel|feels) (\w+ ){{0,2}}(weak|numb)",
-    rf"{_ONE_LIMB} (\w+ ){{0,2}}(stopped working|wont work|gave (way|out))",
+    rf"{_ONE_LIMB} (\w+ ){{0,2}}(stopped working|wont work|gave (way|out)|flopped)",
+    r"(cant|cannot|can not) feel (my |his |her |the )?(left|right) (side|arm|leg|hand)",
     r"(sudden|suddenly) (\w+ )?(weak|numb)\w*",
     r"(keeps?|kept|keeps on) dropping (things|stuff|everything|his|her|my)",
     r"(cant|cannot) move (my |his |her |the )?(left|right) (side|arm|leg|hand)",
@@ -242,10 +256,11 @@ _BLADDER_BOWEL: Final = _pattern(
     r"(bladder|bowel|bowels) (\w+ )?(control|accidents?|leak\w*|incontinen\w*|problems?)",
     r"(cant|cannot|can not|unable to|no) control (\w+ ){0,4}(toilet|bathroom|pee\w*|poo\w*|"
     r"bladder|bowels?)",
-    r"wet (my|him|her)self", r"incontinen\w*",
+    r"wet (my|him|her)self", r"incontinen\w*", r"had (\w+ )?accidents",
+    r"(cant|cannot) tell when (i|he|she) (need|needs) to (go|pee|poop)",
 )
 _LEG_WEAKNESS: Final = _pattern(
-    r"legs? (\w+ ){0,3}(weak\w*|giving (out|way)|numb\w*)",
+    r"legs? (\w+ ){0,3}(weak\w*|giving (out|way)|numb\w*|buckl\w*)",
     r"weakness in (my |both |his |her )?legs?", r"(cant|cannot) (walk|stand|move (my )?legs?)",
 )
 
@@ -261,6 +276,9 @@ _SELF_HARM_SOFT: Final = _pattern(
     r"(rope|noose|gun|pistol|rifle|blade|razor|bridge|ledge)",
     r"think\w* (about|of) (using|doing) (it|that|them)",
     r"(cant|cannot) (do|take|go on with) (this|it) any ?more",
+    r"(cant|cannot) (keep going|go on)", r"(have|has|got|made) a plan",
+    r"(affairs|things) in order",
+    r"(thought|thinking|think) about how (i would|i could|id|to) do it",
 )
 
 # Exam words: "chest pain CT" names an exam, and "a CT for chest pain" gives an exam's reason.
