@@ -2,6 +2,8 @@
 
 A canonical value (from a button) and free text ("a cat scan of my belly") both work. An answer
 the parser cannot place is refused with an `explain_<slot>` message, and the form asks again.
+A question asked instead of an answer ("do I need a referral?") is not a bad answer: it gets a
+short reply on its topic (bot.guidance.questions), and the form asks its question again.
 
 Nothing the patient already said is asked again: before each question, the `extract_<slot>`
 methods fill a slot from what the latest message states (it may change an earlier answer) or,
@@ -21,7 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import first_text, said_now, said_so_far, slot_text
-from bot.guidance import insurance, parsing
+from bot.guidance import insurance, parsing, questions
 
 Parser = Callable[[str | None], str | None]
 
@@ -36,6 +38,9 @@ PARSERS: dict[str, Parser] = {
     "surgery_planned": parsing.parse_yes_no,
     "in_network": parsing.parse_yes_no,
 }
+# Slots whose parsers find an answer in almost any sentence ("myself" is an adult, "don't" a
+# no): a question there is never read as the answer unless it starts with one ("yes, but...?").
+GENEROUS_PARSERS = frozenset({"age_group", "physician_requested", "surgery_planned", "in_network"})
 
 # Re-prompts after an answer we could not use: say what kind of answer helps.
 EXPLANATIONS: dict[str, str] = {
@@ -95,6 +100,15 @@ class ParsedSlotsForm(FormValidationAction, ABC):
         self, slot: str, value: Any, dispatcher: CollectingDispatcher
     ) -> dict[str, Any]:
         text = first_text(value)
+        reply = questions.question_reply(text)
+        known_topic = reply not in (None, questions.GENERIC_REPLY)
+        if reply is not None and not questions.starts_with_answer(text):
+            parsed = None if slot in GENEROUS_PARSERS else PARSERS[slot](text)
+            if parsed is None or known_topic:
+                dispatcher.utter_message(response=reply)
+            return {slot: parsed}
+        if known_topic:  # "yes, but do I need a referral?": the answer, and a reply
+            dispatcher.utter_message(response=reply)
         parsed = PARSERS[slot](text)
         if parsed is None and text is not None:
             self.explain_slot(slot, dispatcher)

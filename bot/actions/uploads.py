@@ -24,6 +24,7 @@ from bot.actions.slots import said_so_far, slot_text
 from bot.cases import StorageUnavailable
 from bot.cases.runtime import case_service
 from bot.config import Settings
+from bot.guidance.questions import only_pictures
 from bot.guidance.situation import (
     Picture,
     Said,
@@ -54,6 +55,14 @@ OPEN_CASE_BUTTONS = [
     {"title": "Open a case with these files", "payload": "/open_case"},
     {"title": "Not now", "payload": "/deny"},
 ]
+# "The portal only gives me JPEGs, can I send those?" is answered, not given an upload link.
+PICTURES_NOT_ENOUGH = (
+    "JPEG pictures (or screenshots, or photos of the screen) are not enough for a second read: "
+    "a radiologist needs the original images in DICOM format, with every slice at full quality. "
+    "Ask the imaging center for a DICOM copy (a CD, a USB stick or a download link); many "
+    'portals also have a separate "download images" or "export DICOM" option. When you have '
+    'the DICOM files, say "send my files" and I\'ll show you how.'
+)
 STORAGE_ERROR = (
     "I couldn't look up your files just now. They are not lost: please ask me again in a moment."
 )
@@ -102,7 +111,11 @@ class ActionHandleUploads(Action):
         ids = requested_upload_ids(tracker)
         is_follow_up = tracker.latest_message.get("intent", {}).get("name") == CHECKED_INTENT
         if not ids:
-            if not is_follow_up:
+            if is_follow_up:
+                return []
+            if only_pictures(tracker.latest_message.get("text")):
+                dispatcher.utter_message(text=PICTURES_NOT_ENOUGH)
+            else:
                 dispatcher.utter_message(text=how_to_upload(tracker))
             return []
         try:

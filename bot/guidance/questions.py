@@ -1,0 +1,121 @@
+"""Questions patients ask where the bot expects an answer, and what to reply to them.
+
+Inside a form, "do I need a referral for this?" is not a bad answer to "has your doctor asked for
+a second opinion?": it is a question, and it gets a short reply (a domain response named here),
+then the form asks its question again. `question_reply` picks the reply from the question's topic;
+an unknown topic gets `GENERIC_REPLY` instead of "I couldn't read that".
+
+Outside a form, `mentions_our_subjects` tells a message about scans, reports, images or cover
+(ours, even when the NLU says out_of_scope) from an everyday request (not ours), and
+`only_pictures` tells "the portal only gives me JPEGs" from a patient who has the DICOM files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.guidance.normalize import normalize_text
+
+# Words a question starts with, after fillers like "hmm", "wait", "ok so".
+_FILLER = (
+    r"(?:(?:hmm+|um+|uh+|wait|ok|okay|so|and|but|sorry|actually|oh|hold on|hang on|"
+    r"quick question|also|btw|before i (?:answer|give that|do))\s+)*"
+)
+_QUESTION_START = re.compile(
+    r"^" + _FILLER + r"(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|"
+    r"might|has|have|what|whats|how|hows|who|whos|whom|whose|which|when|where|why|wheres|whats)\b"
+)
+# A leading answer word makes it an answer that goes on asking ("yes, but do I need...?").
+_LEADING_ANSWER = re.compile(
+    r"^(?:yes|yeah|yep|yup|no|nope|nah|not sure|not yet|i dont know|dont know|idk|maybe)\b"
+)
+
+GENERIC_REPLY = "utter_question_later"
+
+# (topic's response, pattern over the normalized text); the first match wins.
+_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "utter_privacy",
+        re.compile(
+            r"\bwho (?:\w+ ){0,3}(?:see|sees|seeing|look at|looks at|read|reads|access|view|"
+            r"store|stores|keep|keeps)\b|\b(?:privacy|private|confidential|hipaa compliant)\b|"
+            r"\b(?:share|sell|shared|sold) (?:my|our|his|her|the) (?:data|details|info|"
+            r"information|name)\b|\bwhat (?:will |do )?you do with (?:my|our|his|her|the|this)\b|"
+            r"\b(?:my|our|his|her|the) (?:data|personal details|personal info\w*)\b"
+        ),
+    ),
+    ("utter_referral_note", re.compile(r"\breferr\w*|\bprior auth\w*|\bpre ?auth\w*")),
+    (
+        "utter_records_brief",
+        re.compile(
+            r"\b(?:report|images?|scans?|files?|cd|cds|disc|disk|dvd|dicom|jpe?gs?|pictures?|"
+            r"portal|pacs|copies|copy|records|priors?|films?)\b"
+        ),
+    ),
+    (
+        "utter_cost_note",
+        re.compile(
+            r"\b(?:cost|costs|pay|paying|paid|price|fee|fees|cover|covers|covered|coverage|"
+            r"afford|expensive|cheap|bill|billed|charge|charged|out of pocket|deductible)\b"
+        ),
+    ),
+    (
+        "utter_form_help",
+        re.compile(
+            r"^(?:why\b|what for\b)|\bwhy (?:do|does|would) you (?:need|ask|want)\b|"
+            r"\bwhat do you mean\b|^(?:\w+ )*?whats (?:a|an)\b"
+        ),
+    ),
+)
+
+# "ours": scans, reports, images, readers and cover; a message naming them is never refused.
+_OUR_SUBJECTS = re.compile(
+    r"\b(?:scans?|scanned|mri|mris|ct|cts|cat scan|pet|x ?rays?|xrays?|ultrasounds?|sonogram|"
+    r"mammo\w*|imaging|images?|radiolog\w*|report|reports|dicom|pacs|cd|disc|films?|"
+    r"second (?:opinion|read|look)|re ?read|insurance|insurer|medicare|medicaid|copay|"
+    r"findings?|nodule|lesion|biopsy)\b"
+)
+
+_PICTURES = re.compile(
+    r"\b(?:jpe?gs?|pngs?|screenshots?|screen shots?|(?:photos?|pictures?) of (?:the|my) "
+    r"(?:screen|scans?|images?|mri|ct|x ?rays?)|scan pictures|pdf of the images)\b"
+)
+_HAS_DICOM = re.compile(
+    r"\b(?:have|got|sent|uploaded|downloaded) (?:the |my |both )?(?:\w+ )?dicom\b"
+)
+
+
+def is_question(text: str | None) -> bool:
+    """A message that asks: its last sentence ends with "?" or it starts with a question word."""
+    if not text:
+        return False
+    if text.rstrip().endswith("?"):
+        return True
+    return bool(_QUESTION_START.match(normalize_text(text)))
+
+
+def starts_with_answer(text: str | None) -> bool:
+    """ "yes, but do I need a referral?" answers first, then asks."""
+    return bool(_LEADING_ANSWER.match(normalize_text(text)))
+
+
+def question_reply(text: str | None) -> str | None:
+    """The response that answers a question asked instead of an answer; None if not a question."""
+    if not is_question(text):
+        return None
+    clean = normalize_text(text)
+    for response, pattern in _TOPICS:
+        if pattern.search(clean):
+            return response
+    return GENERIC_REPLY
+
+
+def mentions_our_subjects(text: str | None) -> bool:
+    """The message names something SecondRead is about (a scan, a report, a second read...)."""
+    return bool(_OUR_SUBJECTS.search(normalize_text(text)))
+
+
+def only_pictures(text: str | None) -> bool:
+    """The patient has (or is offered) only pictures of the images: JPEGs, screenshots, photos."""
+    clean = normalize_text(text)
+    return bool(_PICTURES.search(clean)) and not _HAS_DICOM.search(clean)
