@@ -381,6 +381,50 @@ def detect_red_flags(text: str | None) -> tuple[RedFlag, ...]:
     return tuple(found)
 
 
+# A complaint of long standing ("numb feet from diabetes for years") is not an emergency now.
+_CHRONIC: Final = _pattern(
+    r"for (years|months|weeks|ages|a long time)",
+    r"for (over )?(a|one|\d+|a few|few|several|many|two|three|four|five|six) "
+    r"(years?|months?|weeks?)",
+    r"chronic\w*", r"long ?standing", r"from (his|her|my|their) (diabetes|arthritis|neuropathy)",
+)
+_ALL_SIGNS: Final = (
+    *(pattern for _, pattern in _RULES), _LIMB_SIGNS, _LIMB_SIGNS_IF_SUDDEN, _BLADDER_BOWEL,
+    _LEG_WEAKNESS,
+)
+
+
+def _discounted(clauses: tuple[str, ...]) -> bool:
+    """Whether some sign is named but denied, the reason for an exam, or an event in the past."""
+    for pattern in _ALL_SIGNS:
+        for clause in clauses:
+            for match in pattern.finditer(clause):
+                start, end = match.span()
+                if (
+                    is_negated(clause, start)
+                    or _is_exam_talk(clause, start, end)
+                    or _is_history(clause, start, match.group(0))
+                ):
+                    return True
+    return False
+
+
+def only_mentions_emergency_signs(text: str | None) -> bool:
+    """True when the message says why its emergency words are not an emergency now: denied
+    ("I'm not suicidal"), only in the past ("a CT for chest pain last spring"), the reason for
+    an exam, or long-standing ("my hand has been numb for 6 months"), and nothing says now or
+    suddenly. The NLU reads such words as an emergency; the net's guards say it is not.
+    False whenever the net finds an emergency."""
+    clean = normalize_text(text)
+    if not clean or detect_red_flags(text) or _PRESENT.search(clean) or _SUDDEN.search(clean):
+        return False
+    return (
+        bool(_CHRONIC.search(clean))
+        or _only_about_the_past(clean)
+        or _discounted(split_clauses(text))
+    )
+
+
 def detect_red_flag(text: str | None) -> RedFlag | None:
     """The first emergency sign in a message (see `detect_red_flags`), or None."""
     flags = detect_red_flags(text)

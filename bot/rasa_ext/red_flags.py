@@ -8,6 +8,12 @@ emergency, sets the intent to `red_flag` with confidence 1.0 (the NLU's own gues
 ranking below it). The rules for `red_flag` then give emergency guidance first, inside any form
 and on any slot, and end the form; `red_flag` is one of the intents that never fill a slot.
 
+The other way round, when DIET says `red_flag` only because of emergency words that the message
+itself says are not happening now ("I'm not suicidal, just frustrated", "a CT for chest pain last
+spring", "my hand has been numb for 6 months"; `only_mentions_emergency_signs`), the net's guards
+win: the next intent in DIET's ranking is taken, or `nlu_fallback` when it is below the fallback
+threshold. Nothing is demoted when the message also says now, again or suddenly.
+
 Messages that are button payloads ("/inform{...}") are left alone: Rasa parses those itself.
 """
 
@@ -24,21 +30,46 @@ from rasa.shared.nlu.training_data.training_data import (  # type: ignore[import
     TrainingData,
 )
 
-from bot.guidance.red_flags import detect_red_flags
+from bot.guidance.red_flags import detect_red_flags, only_mentions_emergency_signs
 
 RED_FLAG_INTENT = "red_flag"
+FALLBACK_INTENT = "nlu_fallback"
+# The FallbackClassifier's threshold in config.yml (this component's `threshold` setting).
+DEFAULT_THRESHOLD = 0.5
 
 
-def override(message_data: dict[str, Any], text: str | None) -> bool:
-    """Set `red_flag` as the intent of a parsed message when the net fires; True if it did."""
-    if not text or text.startswith("/") or not detect_red_flags(text):
+def override(
+    message_data: dict[str, Any], text: str | None, threshold: float = DEFAULT_THRESHOLD
+) -> bool:
+    """Set `red_flag` as the intent of a parsed message when the net fires, or demote a
+    `red_flag` the message itself rules out; True if the intent changed."""
+    if not text or text.startswith("/"):
         return False
+    if not detect_red_flags(text):
+        return _demote(message_data, text, threshold)
     top = {"name": RED_FLAG_INTENT, "confidence": 1.0}
     ranking = [
         r for r in (message_data.get("intent_ranking") or []) if r.get("name") != RED_FLAG_INTENT
     ]
     message_data["intent"] = top
     message_data["intent_ranking"] = [dict(top), *ranking]
+    return True
+
+
+def _demote(message_data: dict[str, Any], text: str, threshold: float) -> bool:
+    intent = message_data.get("intent") or {}
+    if intent.get("name") != RED_FLAG_INTENT or not only_mentions_emergency_signs(text):
+        return False
+    others = [
+        r
+        for r in (message_data.get("intent_ranking") or [])
+        if r.get("name") not in (RED_FLAG_INTENT, FALLBACK_INTENT)
+    ]
+    best = others[0] if others else None
+    if best is None or float(best.get("confidence") or 0.0) < threshold:
+        best = {"name": FALLBACK_INTENT, "confidence": threshold}
+    message_data["intent"] = dict(best)
+    message_data["intent_ranking"] = [dict(best), *(r for r in others if r is not best)]
     return True
 
 
@@ -54,11 +85,14 @@ class RedFlagOverride(GraphComponent):  # type: ignore[misc]
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RedFlagOverride:
-        return cls()
+        return cls(float(config.get("threshold", DEFAULT_THRESHOLD)))
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            override(message.data, message.get("text"))
+            override(message.data, message.get("text"), self.threshold)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -42,6 +42,28 @@ assert ordinary.data["intent"]["name"] == "inform"
 assert button.data["intent"]["name"] == "inform"
 assert unsure.data["intent"]["name"] == "red_flag"
 assert override({}, "") is False and override({}, None) is False
+
+# DIET says red_flag, but the message says why its words are not an emergency now.
+denied = parsed("I'm not suicidal, just fed up with the imaging center", "red_flag", 0.9)
+denied.data["intent_ranking"].append({"name": "records_delay", "confidence": 0.07})
+chronic = parsed("my left hand has been numb for a year, hence the neck MRI", "red_flag", 0.99)
+chronic.data["intent_ranking"] = [
+    {"name": "red_flag", "confidence": 0.6}, {"name": "find_subspecialist", "confidence": 0.55}
+]
+current = parsed("the CT for chest pain was fine but it's back again right now", "red_flag", 0.8)
+vague = parsed("something is badly wrong with me right now", "red_flag", 0.95)
+component.process([denied, chronic, current, vague])
+assert denied.data["intent"] == {"name": "nlu_fallback", "confidence": 0.5}, denied.data
+assert chronic.data["intent"] == {"name": "find_subspecialist", "confidence": 0.55}, chronic.data
+assert [r["name"] for r in chronic.data["intent_ranking"]] == ["find_subspecialist"]
+assert current.data["intent"]["name"] == "red_flag"
+assert vague.data["intent"]["name"] == "red_flag"
+
+import yaml
+from bot.rasa_ext.red_flags import DEFAULT_THRESHOLD
+steps = yaml.safe_load(open("config.yml"))["pipeline"]
+fallback = next(s for s in steps if s["name"] == "FallbackClassifier")
+assert fallback["threshold"] == DEFAULT_THRESHOLD, (fallback, DEFAULT_THRESHOLD)
 print("ok")
 """
 

@@ -6,7 +6,13 @@ import dataclasses
 
 import pytest
 
-from bot.guidance.red_flags import RedFlag, detect_red_flag, detect_red_flags, emergency_guidance
+from bot.guidance.red_flags import (
+    RedFlag,
+    detect_red_flag,
+    detect_red_flags,
+    emergency_guidance,
+    only_mentions_emergency_signs,
+)
 
 CATEGORIES = [
     "stroke", "chest_pain", "breathing", "fainting", "vision", "confusion", "severe_pain",
@@ -330,3 +336,32 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         if intent != "red_flag" and detect_red_flags(text)
     ]
     assert fired == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The message itself says the words are not an emergency now: the NLU's red_flag yields.
+        ("I'm not suicidal, just tired of waiting for the report", True),
+        ("they did a CT angiogram for chest pain last spring, is the read right?", True),
+        ("my right hand has been numb for 8 months, which is why I had the neck MRI", True),
+        ("mom's legs have been weak for years from her neuropathy", True),
+        # Now, again or suddenly: never.
+        ("the CT for chest pain was normal but the pain is back again right now", False),
+        ("I've had numbness for years but suddenly my face is drooping", False),
+        # The net finds an emergency, or no sign is named at all: never.
+        ("crushing chest pain", False),
+        ("something is badly wrong with me", False),
+        ("Grace Faint", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_mentions_emergency_signs(text: str | None, expected: bool) -> None:
+    assert only_mentions_emergency_signs(text) is expected
+
+
+def test_no_red_flag_training_example_is_ruled_out_by_its_own_words() -> None:
+    red = [text for intent, text in _training_examples() if intent == "red_flag"]
+    assert len(red) > 300
+    assert [text for text in red if only_mentions_emergency_signs(text)] == []
