@@ -23,7 +23,8 @@ _FILLER = (
 )
 _QUESTION_START = re.compile(
     r"^" + _FILLER + r"(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|"
-    r"might|has|have|what|whats|how|hows|who|whos|whom|whose|which|when|where|why|wheres|whats)\b"
+    r"might|has|have|what(?! an? )|whats|how|hows|who|whos|whom|whose|which|when|where|why|"
+    r"wheres)\b"
 )
 # A leading answer word makes it an answer that goes on asking ("yes, but do I need...?").
 _LEADING_ANSWER = re.compile(

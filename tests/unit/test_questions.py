@@ -1,0 +1,84 @@
+"""bot.guidance.questions: telling a question from an answer, its topic, and "not ours"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.guidance import questions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do I need a referral?",
+        "hmm do I need a referral first",
+        "wait, who will see this",
+        "ok so how long does it take",
+        "MRI?",
+    ],
+)
+def test_questions_are_recognised(text: str) -> None:
+    assert questions.is_question(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["a CT of my belly", "the report was vague", "no", "I'm 45", "what a mess. MRI", ""]
+)
+def test_answers_are_not_questions(text: str) -> None:
+    assert not questions.is_question(text)
+    assert questions.question_reply(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("will my employer see any of this?", questions.GENERIC_REPLY),
+        ("who gets to read my details?", "utter_privacy"),
+        ("who will see my scans?", "utter_privacy"),  # privacy wins over records
+        ("do I need a referral for this?", "utter_referral_note"),
+        ("does the prior auth come first?", "utter_referral_note"),
+        ("is the CD they gave me enough?", "utter_records_brief"),
+        ("what if the plan won't pay?", "utter_cost_note"),
+        ("what's a treating doctor?", "utter_form_help"),
+        ("why do you ask?", "utter_form_help"),
+    ],
+)
+def test_a_question_gets_the_reply_of_its_topic(text: str, reply: str) -> None:
+    assert questions.question_reply(text) == reply
+
+
+def test_an_answer_that_goes_on_asking_starts_with_the_answer() -> None:
+    assert questions.starts_with_answer("yes, but do I need a referral?")
+    assert questions.starts_with_answer("not sure, does it matter?")
+    assert not questions.starts_with_answer("do I need a referral?")
+
+
+@pytest.mark.parametrize(
+    ("text", "ours"),
+    [
+        ("whats a PACS link", True),
+        ("how much for a cd of my mri", True),
+        ("is a second opinion covered by medicare", True),
+        ("recommend me a good pizza place", False),
+        ("what's the weather tomorrow", False),
+        ("book me a dentist appointment", False),
+    ],
+)
+def test_our_subjects(text: str, ours: bool) -> None:
+    assert questions.mentions_our_subjects(text) is ours
+
+
+@pytest.mark.parametrize(
+    ("text", "pictures"),
+    [
+        ("the portal only gives me jpegs", True),
+        ("I only have screenshots of the MRI", True),
+        ("can I send photos of the screen?", True),
+        ("the app saves the scan pictures as .jpg files", True),
+        ("I have the DICOM files and some jpgs", False),
+        ("how do I send my dicom files", False),
+        ("can I send a photo of my report", False),
+    ],
+)
+def test_only_pictures(text: str, pictures: bool) -> None:
+    assert questions.only_pictures(text) is pictures
