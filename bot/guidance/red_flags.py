@@ -387,6 +387,18 @@ _CHRONIC: Final = _pattern(
     r"for (over )?(a|one|\d+|a few|few|several|many|two|three|four|five|six) "
     r"(years?|months?|weeks?)",
     r"chronic\w*", r"long ?standing", r"from (his|her|my|their) (diabetes|arthritis|neuropathy)",
+    r"since (\w+ ){0,5}(january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|(19|20)\d\d|last (year|month|summer|winter|spring|fall)|childhood|"
+    r"birth)",
+)
+# What says "now" for that purpose: the net's present words, except a "since" that dates a
+# long-standing complaint ("since I fell in January"); recent onsets count.
+_NOW: Final = _pattern(
+    r"now", r"right now", r"today", r"tonight", r"this (morning|afternoon|evening)",
+    r"currently", r"still", r"again", r"just (started|now|happened)", r"keeps?",
+    r"getting worse", r"worse", r"at the moment",
+    r"since (yesterday|last night|this|today|an hour|lunch|breakfast|dinner)",
+    r"(minutes?|hours?) ago",
 )
 _ALL_SIGNS: Final = (
     *(pattern for _, pattern in _RULES), _LIMB_SIGNS, _LIMB_SIGNS_IF_SUDDEN, _BLADDER_BOWEL,
@@ -416,7 +428,7 @@ def only_mentions_emergency_signs(text: str | None) -> bool:
     suddenly. The NLU reads such words as an emergency; the net's guards say it is not.
     False whenever the net finds an emergency."""
     clean = normalize_text(text)
-    if not clean or detect_red_flags(text) or _PRESENT.search(clean) or _SUDDEN.search(clean):
+    if not clean or detect_red_flags(text) or _NOW.search(clean) or _SUDDEN.search(clean):
         return False
     return (
         bool(_CHRONIC.search(clean))

@@ -346,6 +346,8 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         ("they did a CT angiogram for chest pain last spring, is the read right?", True),
         ("my right hand has been numb for 8 months, which is why I had the neck MRI", True),
         ("mom's legs have been weak for years from her neuropathy", True),
+        ("I can't raise my arm over my head since the fall in March, the MRI says a tear", True),
+        ("I haven't been able to lift my arm since yesterday", False),
         # Now, again or suddenly: never.
         ("the CT for chest pain was normal but the pain is back again right now", False),
         ("I've had numbness for years but suddenly my face is drooping", False),
