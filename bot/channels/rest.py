@@ -21,6 +21,7 @@ from typing import Any
 from rasa.core.channels.rest import RestInput  # type: ignore[import-not-found]
 from sanic import response
 
+from bot.channels import client_address as clients
 from bot.channels.guard import guarded, install
 from bot.security.tokens import InvalidToken, verify_token
 
@@ -41,6 +42,14 @@ class ConversationRestInput(RestInput):  # type: ignore[misc]
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ConversationRestInput:
         return cls((credentials or {}).get("jwt_key"))
+
+    def get_metadata(self, request: Any) -> dict[str, Any] | None:
+        metadata = super().get_metadata(request)
+        if not isinstance(metadata, dict):
+            return None
+        # Only the socket.io channel knows a browser's address; a REST caller (the Telegram
+        # bridge, scripts) must not choose one for the status-lookup limit.
+        return {k: v for k, v in metadata.items() if k != clients.KEY}
 
     async def _extract_sender(self, req: Any) -> str | None:
         # Set by the request middleware below from the verified token, never from the body.

@@ -18,6 +18,7 @@ from typing import Any
 
 from rasa.core.channels.socketio import SocketIOInput  # type: ignore[import-not-found]
 
+from bot.channels import client_address as clients
 from bot.channels.guard import guarded, install
 from bot.security.tokens import InvalidToken, verify_token
 
@@ -45,7 +46,12 @@ class ConversationSocketIOInput(SocketIOInput):  # type: ignore[misc]
             conversation_id = self.conversation_for(auth)
             if conversation_id is None:
                 return False
-            await sio.save_session(sid, {"conversation_id": conversation_id}, namespace=namespace)
+            address = clients.client_address(environ, clients.trusted_proxies())
+            session = {
+                "conversation_id": conversation_id,
+                "client_address": clients.address_ref(self.jwt_key, address),
+            }
+            await sio.save_session(sid, session, namespace=namespace)
             return True
 
         async def session_request(sid: str, data: Any) -> None:
@@ -62,7 +68,12 @@ class ConversationSocketIOInput(SocketIOInput):  # type: ignore[misc]
             if not isinstance(data, dict) or data.get("session_id") != mine:
                 logger.warning("socket.io message for another conversation dropped")
                 return
-            await utter(sid, data)
+            metadata = data.get(self.metadata_key)
+            metadata = dict(metadata) if isinstance(metadata, dict) else {}
+            # Set by the connection, never by the client (the status-lookup limit uses it).
+            session = await sio.get_session(sid, namespace=namespace)
+            metadata[clients.KEY] = session.get("client_address")
+            await utter(sid, {**data, self.metadata_key: metadata})
 
         sio.on("connect", connect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
