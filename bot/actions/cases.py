@@ -33,7 +33,7 @@ from bot.cases import (
 )
 from bot.cases.runtime import case_service
 from bot.config import Settings
-from bot.guidance import confirmations, parsing, subspecialty, vocabulary
+from bot.guidance import confirmations, parsing, questions, subspecialty, vocabulary
 from bot.guidance.vocabulary import label
 from bot.storage import remove_stored_file
 
@@ -80,6 +80,16 @@ def channel_of(tracker: Tracker) -> str:
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def asked_instead(text: str | None, dispatcher: CollectingDispatcher) -> bool:
+    """A question asked instead of the answer ("who will see this?") gets a short reply on its
+    topic (bot.guidance.questions) and the form asks again; True when that happened."""
+    reply = questions.question_reply(text)
+    if reply is None or questions.starts_with_answer(text):
+        return False
+    dispatcher.utter_message(response=reply)
+    return True
 
 
 def birth_date_answer(value: Any) -> str | None:
@@ -140,7 +150,12 @@ class ValidateCaseForm(FormValidationAction):
     async def validate_full_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = parse_full_name(first_text(value) or "")
+        text = first_text(value) or ""
+        name = parse_full_name(text)
+        # "Will Smith" starts like a question; only a name that cannot be read, or one that ends
+        # with "?", is a question asked instead of the answer.
+        if (name is None or text.rstrip().endswith("?")) and asked_instead(text, dispatcher):
+            return {"full_name": None}
         if name is None:
             dispatcher.utter_message(
                 text="Please type the patient's full name as it appears on their ID, e.g. "
@@ -152,6 +167,8 @@ class ValidateCaseForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         born = birth_date_answer(value)
+        if born is None and asked_instead(first_text(value), dispatcher):
+            return {"date_of_birth": None}
         if born is None:
             dispatcher.utter_message(
                 text="I couldn't read that as a date of birth in the past. Please write it like "
@@ -164,6 +181,8 @@ class ValidateCaseForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = first_text(value) or ""
         email, phone = parse_email(text), parse_phone(text)
+        if not (email or phone) and asked_instead(text, dispatcher):
+            return {"contact": None}
         if not (email or phone):
             dispatcher.utter_message(
                 text="That doesn't look like an email address or a phone number. Please type one, "
@@ -312,6 +331,8 @@ class ValidateCaseStatusForm(FormValidationAction):
         text = first_text(value) or ""
         # The check symbol catches typos here, before any lookup counts as an attempt.
         number = normalize_case_number(text) if is_valid_case_number(text) else None
+        if number is None and asked_instead(text, dispatcher):
+            return {"lookup_case_number": None}
         if number is None:
             dispatcher.utter_message(
                 text="That doesn't look like one of our case numbers. They look like "
@@ -323,6 +344,8 @@ class ValidateCaseStatusForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         born = birth_date_answer(value)
+        if born is None and asked_instead(first_text(value), dispatcher):
+            return {"lookup_date_of_birth": None}
         if born is None:
             dispatcher.utter_message(
                 text="Please give the patient's date of birth, like 03/14/1980 (month/day/year)."

@@ -388,3 +388,47 @@ async def test_status_form_birth_date(
     )
     assert slots["lookup_date_of_birth"] == expected
     assert bool(dispatcher.messages) == (expected is None)
+
+
+@pytest.mark.parametrize(
+    ("form", "slot", "question", "reply"),
+    [
+        ("case_form", "full_name", "why do you need my full name?", "utter_form_help"),
+        ("case_form", "date_of_birth", "who is going to see my date of birth", "utter_privacy"),
+        ("case_form", "contact", "do I need a referral first?", "utter_referral_note"),
+        ("case_status_form", "lookup_case_number", "where do I find the number?", None),
+        ("case_status_form", "lookup_date_of_birth", "is my data kept private?", "utter_privacy"),
+    ],
+)
+async def test_a_question_at_a_personal_detail_is_answered_not_refused(
+    form: str,
+    slot: str,
+    question: str,
+    reply: str | None,
+    case_db: str,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+) -> None:
+    action = ValidateCaseForm() if form == "case_form" else ValidateCaseStatusForm()
+    slots = await validate(
+        action, dispatcher, domain, form, slot, question, slots={"case_consent": "yes"}
+    )
+    assert slots[slot] is None  # the form asks its question again
+    [message] = dispatcher.messages
+    assert message.get("response") == (reply or "utter_question_later")
+    assert not message.get("text")  # not "that doesn't look like a name/date/number"
+
+
+async def test_a_name_that_starts_like_a_question_is_still_a_name(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = await validate(
+        ValidateCaseForm(),
+        dispatcher,
+        domain,
+        "case_form",
+        "full_name",
+        "Will Smith",
+        slots={"case_consent": "yes"},
+    )
+    assert slots["full_name"] == "Will Smith" and dispatcher.messages == []
