@@ -2,7 +2,7 @@
 
 It imports Rasa, which only the Rasa environment (.venv-rasa, Python 3.10) has, so the checks on
 the component run there in a subprocess; the held-out red-flag conversations
-(tests/conversations/test_red_flags_heldout.py) exercise it through the real stack.
+(tests/conversations/test_heldout_pass_rate.py) exercise it through the real stack.
 """
 
 from __future__ import annotations
