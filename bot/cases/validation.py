@@ -45,13 +45,25 @@ def parse_date_of_birth(text: str, today: date) -> date | None:
     cleaned = " ".join(text.strip().lower().split())
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(cleaned)
-        if match is None:
-            continue
-        born = _to_date(match["year"], match["month"], match["day"])
-        if born is None or born > today or _age(born, today) > MAX_AGE_YEARS:
-            return None
-        return born
-    return None
+        if match is not None:
+            return _plausible(_to_date(match["year"], match["month"], match["day"]), today)
+    # "she was born on the 6th of may 1950": one date inside a sentence is the answer; two
+    # different dates ("scanned 2024-01-05, born 1950-02-03") are ambiguous, so ask again.
+    found = {
+        _to_date(match["year"], match["month"], match["day"])
+        for pattern in _DATE_PATTERNS
+        for match in re.finditer(rf"(?<![\w/-]){pattern.pattern}(?![\w/-])", cleaned)
+    }
+    found.discard(None)
+    if len(found) != 1:
+        return None
+    return _plausible(found.pop(), today)
+
+
+def _plausible(born: date | None, today: date) -> date | None:
+    if born is None or born > today or _age(born, today) > MAX_AGE_YEARS:
+        return None
+    return born
 
 
 def _to_date(year: str, month: str, day: str) -> date | None:

@@ -280,7 +280,9 @@ _NO = re.compile(
 )
 _YES = re.compile(
     r"\b(?:yes|yeah|yea|yep|yup|ya|sure|ok|okay|correct|right|definitely|absolutely|"
-    r"of course|affirmative|(?:i|he|she|they|we) (?:did|has|have|does|do|is|are)(?! not)|"
+    r"of course|affirmative|agree|agreed|i consent|consent given|go ahead|sounds good|please do|"
+    r"alright|all right|fine by me|"
+    r"(?:i|he|she|they|we) (?:did|has|have|does|do|is|are)(?! not)|"
     r"(?<!dont )(?<!do not )think so|already|y)\b"
 )
 

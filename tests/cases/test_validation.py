@@ -30,6 +30,11 @@ TODAY = date(2026, 3, 1)
         ("2026-03-01", TODAY),  # born today
         ("1906-03-01", date(1906, 3, 1)),  # turns 120 today
         ("1905-03-02", date(1905, 3, 2)),  # 120, turns 121 tomorrow
+        # One date inside a sentence is the answer.
+        ("she was born on the 2nd of june 1951", date(1951, 6, 2)),
+        ("dob is 11-04-1962", date(1962, 11, 4)),
+        ("My date of birth: April 9, 1977.", date(1977, 4, 9)),
+        ("born 1948/7/30 thanks", date(1948, 7, 30)),
     ],
 )
 def test_birth_dates_people_write(text: str, expected: date) -> None:
@@ -55,7 +60,11 @@ def test_birth_dates_people_write(text: str, expected: date) -> None:
         "1980",
         "",
         "yesterday",
-        "1980-03-14 and more",
+        "1980-03-14 or maybe 1981-03-14",  # two dates: ambiguous
+        "scan on 2025-01-05, born 1950-02-03",
+        "born in 1950",
+        "card 4111-03-14-1980-22",  # digits glued to the date are not a date
+        "born on 30 feb 1950",
     ],
 )
 def test_impossible_or_implausible_birth_dates(text: str) -> None:

@@ -246,6 +246,13 @@ def test_brand_or_lookalike_is_not_a_plan_type(text: str) -> None:
         ("I think so", "yes"),
         ("sure", "yes"),
         ("yes, no problem", "yes"),
+        ("I agree", "yes"),
+        ("agreed", "yes"),
+        ("go ahead", "yes"),
+        ("sounds good", "yes"),
+        ("alright", "yes"),
+        ("I don't agree", "no"),
+        ("I disagree", None),  # not a yes: "agree" inside "disagree" does not count
         ("no", "no"),
         ("No.", "no"),
         ("nope", "no"),
