@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -32,7 +32,22 @@ class ActionEmergencyGuidance(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if name_that_sounds_like_a_symptom(tracker):
+            # "Grace Faint" typed at the name question: the NLU hears "faint", the keyword net
+            # finds no emergency. Keep the name and let the case form ask its next question.
+            return [SlotSet("full_name", latest_text(tracker).strip()), FollowupAction("case_form")]
         return emergency_events(tracker, dispatcher)
+
+
+def name_that_sounds_like_a_symptom(tracker: Tracker) -> bool:
+    """The case form asked for a name and the answer reads as one, with no emergency in it."""
+    text = latest_text(tracker)
+    return (
+        (tracker.active_loop or {}).get("name") == "case_form"
+        and tracker.get_slot("requested_slot") == "full_name"
+        and red_flags.reads_as_a_name(text)
+        and not red_flags.detect_red_flags(text)
+    )
 
 
 def consecutive_misses(tracker: Tracker) -> int:

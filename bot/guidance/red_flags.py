@@ -494,3 +494,36 @@ def emergency_guidance(category: str | Sequence[str] | None) -> str:
     first = _URGENT_REPORT_FIRST if only_report else _EMERGENCY_FIRST
     advice = [_CATEGORY_ADVICE[c] for c in dict.fromkeys(categories) if c in _CATEGORY_ADVICE]
     return " ".join([first, *advice, _AFTERWARDS])
+
+
+# Everyday words that make a short capitalised phrase a sentence rather than a person's name
+# ("Cant Go On", "Help Me", "Chest Hurts"). A surname that is also such a word ("John Hurt") is
+# read as a sentence: a needless emergency message is the safe mistake.
+_SENTENCE_TEXT = """
+    i im me my myself you your he she his her it its we they them our us this that these those
+    a an the and or but so if no not never nothing cant can could cannot wont will would dont do
+    does did is am are was were be been have has had go going gone want wanted need help please
+    die dying dead kill end ending over anymore longer live living breathe breathing hurt hurts
+    hurting pain painful bleed bleeding blood chest head face arm arms leg legs side sudden
+    suddenly now today tonight still again worse worst bad very really just all up down out on off
+    in at to of for with from feel feeling felt numb weak dizzy sick collapse collapsed fell
+    fainted fainting passed seizure stroke attack heart suicide suicidal overdose pills
+"""
+_SENTENCE_WORDS = frozenset(_SENTENCE_TEXT.split())
+_NAME_WORD = re.compile(r"[A-Z\u00C0-\u00DE][a-z\u00DF-\u00FF'\-]*(?:[A-Z][a-z\u00DF-\u00FF'\-]+)?")
+
+
+def reads_as_a_name(text: str | None) -> bool:
+    """2-4 capitalised words with no everyday sentence word: "Grace Faint", "Robert Payne".
+
+    Used only where a name was asked for and the keyword net found no emergency, so that a
+    surname that sounds like a symptom is not taken for one."""
+    words = (text or "").split()
+    if not 2 <= len(words) <= 4:
+        return False
+    for word in words:
+        if not _NAME_WORD.fullmatch(word):
+            return False
+        if word.lower().replace("'", "").replace("\u2019", "") in _SENTENCE_WORDS:
+            return False
+    return True

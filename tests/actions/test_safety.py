@@ -131,3 +131,41 @@ async def test_an_emergency_in_a_form_fills_no_slot(
     events = await form().run(dispatcher, tracker, domain)
     assert slot_events(events) == {}
     assert dispatcher.messages == []
+
+
+async def test_a_name_that_sounds_like_a_symptom_is_kept_as_the_name(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="Grace Faint", intent="red_flag", active_loop="case_form",
+        slots={"requested_slot": "full_name"},
+    )
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"full_name": "Grace Faint"}
+    assert {"event": "followup", "name": "case_form"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events
+    ]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "loop", "requested"),
+    [
+        ("Cant Go On", "case_form", "full_name"),  # capitalised, but a sentence
+        ("grace faint", "case_form", "full_name"),  # not written as a name
+        ("Grace Faint", "case_form", "date_of_birth"),  # a name was not asked for
+        ("Grace Faint", None, None),  # no form
+        ("Chest Pain", "case_form", "full_name"),  # the keyword net finds an emergency
+    ],
+)
+async def test_otherwise_a_red_flag_at_the_name_question_gets_emergency_guidance(
+    text: str, loop: str | None, requested: str | None,
+    dispatcher: CollectingDispatcher, domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        text=text, intent="red_flag", active_loop=loop,
+        slots={"requested_slot": requested} if requested else None,
+    )
+    events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
+    assert "red_flag_category" in slot_events(events)
+    assert "911" in dispatcher.messages[0]["text"]

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from bot.guidance import red_flags
 from bot.guidance.red_flags import (
     RedFlag,
     detect_red_flag,
@@ -367,3 +368,26 @@ def test_no_red_flag_training_example_is_ruled_out_by_its_own_words() -> None:
     red = [text for intent, text in _training_examples() if intent == "red_flag"]
     assert len(red) > 300
     assert [text for text in red if only_mentions_emergency_signs(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Grace Faint", True),
+        ("Robert Payne", True),
+        ("Mary-Jane O'Neil", True),
+        ("Ann McDonald", True),
+        ("José Álvarez", True),
+        ("Cant Go On", False),  # capitalised, but a sentence
+        ("I Want To Die", False),
+        ("Chest Pain Now", False),
+        ("John Hurt", False),  # a surname that is also a symptom word: the safe mistake
+        ("grace faint", False),  # not written as a name
+        ("Grace", False),  # one word
+        ("Anna Maria Louisa Grace Faint", False),  # five words
+        ("", False),
+        (None, False),
+    ],
+)
+def test_reads_as_a_name(text: str | None, expected: bool) -> None:
+    assert red_flags.reads_as_a_name(text) is expected
