@@ -44,10 +44,10 @@ _AGE_PATTERNS = (
     re.compile(r"\b(\d{1,3}) ?(?:years?|yrs?|yr) ?olds?\b"),
     re.compile(r"\b(\d{1,3}) ?(?:yo|y o)\b"),
     re.compile(r"\b(?:age|aged|ages) (\d{1,3})\b" + _UNITS),
-    # "I'm 45", "he is 12", "my daughter, 15", "my son who is 9"
+    # "I'm 45", "he is 12", "my daughter, 15", "my son who is 9", "my daughter's 6"
     re.compile(
         r"\b(?:i am|im|he is|hes|she is|shes|they are|theyre|(?:son|daughter|child|kid|boy|girl|"
-        r"baby|grandson|granddaughter|nephew|niece)(?: who is| is)?) (\d{1,3})\b" + _UNITS
+        r"baby|grandson|granddaughter|nephew|niece)s?(?: who is| is)?) (\d{1,3})\b" + _UNITS
     ),
 )
 _INFANT_AGE = re.compile(r"\b\d{1,2} ?(?:months?|mos?|weeks?|wks?|days?) old\b")
@@ -137,9 +137,9 @@ _SURGERY = (
     r"ablation)"
 )
 _SURGERY_PLANNED = re.compile(
-    rf"\b{_SURGERY} (?:is |was |has been |are |been )?(?:planned|scheduled|booked|recommended|"
-    r"set|coming up|next week|next month)\b"
-    rf"|\b(?:before|ahead of) (?:my|the|his|her|their|our) {_SURGERY}\b"
+    rf"\b{_SURGERY} (?:that |which )?(?:is |was |has been |are |been )?"
+    r"(?:planned|scheduled|booked|recommended|set|coming up|next week|next month)\b"
+    rf"|\b(?:before|ahead of) (?:my|the|his|her|their|our) (?:\w+ )?{_SURGERY}\b"
     r"|\b(?:want|wants|plan|plans|planning|going|recommend|recommends|recommended) to operate\b"
     rf"|\b(?:scheduled|booked|planned|set up) (?:for|a|an) {_SURGERY}\b"
     r"|\b(?:need|needs|needing|having|have|facing) (?:a |an |major |spine |back |brain )?"

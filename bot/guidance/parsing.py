@@ -86,7 +86,7 @@ _EXAM_RULES = _rules(
             "ultrasound",
             [r"ultra ?sounds?", r"u s", r"sonograms?", r"sono\w*", r"echo\w*", r"doppler"],
         ),
-        ("xray", [r"x ?rays?", r"radiographs?", r"xr"]),
+        ("xray", [r"x ?rays?", r"x ?rayed", r"radiographs?", r"xr"]),
         ("unknown", _DONT_KNOW),
     ]
 )

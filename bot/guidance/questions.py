@@ -8,6 +8,8 @@ an unknown topic gets `GENERIC_REPLY` instead of "I couldn't read that".
 Outside a form, `mentions_our_subjects` tells a message about scans, reports, images or cover
 (ours, even when the NLU says out_of_scope) from an everyday request (not ours), and
 `only_pictures` tells "the portal only gives me JPEGs" from a patient who has the DICOM files.
+`asks_for_a_second_read` finds the question about a second read in a message that also asks
+what a finding means.
 """
 
 from __future__ import annotations
@@ -109,6 +111,19 @@ def question_reply(text: str | None) -> str | None:
         if pattern.search(clean):
             return response
     return GENERIC_REPLY
+
+
+_SECOND_READ = re.compile(
+    r"\b(?:second (?:opinion|read|reading|look)|another (?:set of eyes|pair of eyes|"
+    r"radiologist|read|reading|look|opinion)|fresh (?:set of )?eyes|(?:someone|somebody|anyone) "
+    r"else|(?:a |an )?(?:different|other|another) (?:radiologist|doctor|expert)|re ?read\w*)\b"
+)
+
+
+def asks_for_a_second_read(text: str | None) -> bool:
+    """ "... is it worth getting another set of eyes on this?": the message asks about a
+    second read (it may also ask what a finding means)."""
+    return is_question(text) and bool(_SECOND_READ.search(normalize_text(text)))
 
 
 def mentions_our_subjects(text: str | None) -> bool:

@@ -20,7 +20,7 @@ from bot.actions.forms import (
     ValidateSubspecialistForm,
     ValidateWorthwhileForm,
 )
-from bot.actions.scope import ActionOutOfScope
+from bot.actions.scope import ActionDisclaimer, ActionOutOfScope
 from bot.actions.uploads import PICTURES_NOT_ENOUGH, ActionHandleUploads
 from bot.guidance import questions
 from tests.actions.conftest import ROOT, make_tracker, slot_events
@@ -169,3 +169,25 @@ async def test_jpegs_from_a_portal_are_told_dicom_is_needed_not_given_an_upload_
     dispatcher = CollectingDispatcher()
     await ActionHandleUploads().run(dispatcher, make_tracker("how do i send my dicom files"), {})
     assert [m["text"] for m in dispatcher.messages] == ["UPLOAD LINK"]
+
+
+@pytest.mark.parametrize(
+    ("text", "follows_with"),
+    [
+        ("the report says nonspecific foci, likely chronic. is it worth getting a fresh set of "
+         "eyes on it?", "worthwhile_form"),
+        ("what does mild degenerative change mean, and should someone else read my MRI?",
+         "worthwhile_form"),
+        ("what does hypodense lesion mean on my ct report", None),
+        ("is this nodule cancer?", None),
+    ],
+)
+async def test_a_finding_question_gets_the_disclaimer_then_its_second_read_question(
+    text: str, follows_with: str | None,
+    dispatcher: CollectingDispatcher, domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(text=text, intent="ask_diagnosis")
+    events = await ActionDisclaimer().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_disclaimer"]
+    followups = [e["name"] for e in events if e.get("event") == "followup"]
+    assert followups == ([follows_with] if follows_with else [])

@@ -74,6 +74,8 @@ def test_unrecognised_text_is_none(
         ("x ray", "xray"),
         ("X-ray", "xray"),
         ("xrays of my hand", "xray"),
+        ("they x-rayed his wrist", "xray"),
+        ("got xrayed at urgent care", "xray"),
         ("radiograph", "xray"),
         ("mammo", "mammogram"),
         ("3D mammogram", "mammogram"),

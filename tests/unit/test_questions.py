@@ -82,3 +82,18 @@ def test_our_subjects(text: str, ours: bool) -> None:
 )
 def test_only_pictures(text: str, pictures: bool) -> None:
     assert questions.only_pictures(text) is pictures
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is it worth getting another set of eyes on this?", True),
+        ("should a different radiologist look at it?", True),
+        ("could somebody else reread my scan", True),
+        ("what does T2 hyperintense mean?", False),
+        ("I already had a second opinion.", False),  # not a question
+        ("", False),
+    ],
+)
+def test_asks_for_a_second_read(text: str, expected: bool) -> None:
+    assert questions.asks_for_a_second_read(text) is expected

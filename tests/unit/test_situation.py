@@ -31,6 +31,8 @@ from bot.guidance.subspecialty import subspecialty_key
     [
         ("my 8 year old had an MRI", "child"),
         ("my daughter, 15, had a CT", "child"),
+        ("my daughter's 6 and got x-rayed", "child"),
+        ("my son's 34, he had a CT", "adult"),
         ("my 10 year old's PET/CT", "child"),
         ("our baby had an ultrasound", "child"),
         ("my 18 month old", "child"),
@@ -77,6 +79,9 @@ def test_a_plan_is_read_only_when_named(text: str, expected: str | None) -> None
         ("my doctor didn't ask for it, no surgery planned, they're out-of-network", "no", "no",
          "no"),
         ("they want to operate on my back, is it worth it?", None, "yes", None),
+        ("he needs a second read before the knee surgery that is booked for May", None, "yes",
+         None),
+        ("the hip operation which is scheduled next week", None, "yes", None),
         ("is the radiologist in network? does it need surgery?", None, None, None),
     ],
 )
