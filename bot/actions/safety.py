@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import latest_text
 from bot.guidance import red_flags
+from bot.guidance.questions import asks_for_a_second_read
 
 HANDOFF_BUTTONS = [
     {"title": "Yes, talk to a person", "payload": "/human_handoff"},
@@ -64,7 +65,8 @@ def consecutive_misses(tracker: Tracker) -> int:
 
 
 class ActionFallback(Action):
-    """Ask to rephrase; after two misses in a row offer a person. Red flags are checked first."""
+    """Ask to rephrase; after two misses in a row offer a person. Red flags are checked first,
+    and a message that asks whether a second read is worth it starts that journey."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -76,6 +78,10 @@ class ActionFallback(Action):
         # emergency the NLU was unsure about still gets emergency guidance.
         if red_flags.detect_red_flags(latest_text(tracker)):
             return emergency_events(tracker, dispatcher)
+        if asks_for_a_second_read(latest_text(tracker)):
+            # "The report says the finding is indeterminate. Should someone else read it?": the
+            # statement drowns the question for the NLU, but the question is the one we answer.
+            return [FollowupAction("worthwhile_form")]
         if consecutive_misses(tracker) >= 2:
             dispatcher.utter_message(
                 text="I'm sorry, I'm still not understanding. Would you like a person from our "

@@ -169,3 +169,14 @@ async def test_otherwise_a_red_flag_at_the_name_question_gets_emergency_guidance
     events = await ActionEmergencyGuidance().run(dispatcher, tracker, domain)
     assert "red_flag_category" in slot_events(events)
     assert "911" in dispatcher.messages[0]["text"]
+
+
+async def test_fallback_on_a_statement_ending_in_a_second_read_question_starts_that_journey(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="the report calls it equivocal. should someone else read it?", intent="nlu_fallback"
+    )
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == ["worthwhile_form"]
+    assert dispatcher.messages == []
