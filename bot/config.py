@@ -90,6 +90,10 @@ class Settings:
     # RETENTION_INACTIVE_DAYS: a conversation that never became a case is erased (messages,
     # uploads, consent answers) after this many days without activity (bot/retention.py).
     inactive_retention_days: int = 30
+    # The public NPPES NPI Registry (bot/directory/nppes.py); NPPES_OFFLINE=1 never calls it
+    # (tests, air-gapped installs): the bot then gives the programs and a search link instead.
+    nppes_url: str = "https://npiregistry.cms.hhs.gov/api/"
+    nppes_offline: bool = False
 
     @property
     def uploads_dir(self) -> Path:
@@ -201,6 +205,8 @@ class Settings:
             inactive_retention_days=_positive(
                 "RETENTION_INACTIVE_DAYS", env.get("RETENTION_INACTIVE_DAYS", "30")
             ),
+            nppes_url=env.get("NPPES_URL", cls.nppes_url),
+            nppes_offline=env.get("NPPES_OFFLINE", "") in ("1", "true"),
         )
 
 

@@ -13,6 +13,9 @@ from tests.integration.stack import Stack, running_stack
 # with os.environ generate missing keys into their own VAR_DIR. Tests of the refusal without keys
 # (tests/security/test_keys.py) start their processes with an environment of their own.
 os.environ.setdefault("SECONDREAD_DEV_MODE", "1")
+# Tests never reach the internet: the NPI Registry is off unless a test points NPPES_URL at a
+# fake server on loopback (tests/directory/).
+os.environ.setdefault("NPPES_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")

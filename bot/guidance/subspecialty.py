@@ -1,8 +1,9 @@
-"""Which kind of radiologist fits an exam, with the NUCC taxonomy code to search the NPI Registry.
+"""Which kind of radiologist fits an exam, with the NUCC taxonomy code the directory searches by.
 
 Follows the exam -> subspecialty table in the domain notes. Musculoskeletal, breast and
 cardiothoracic radiology have no physician taxonomy code of their own, so they map to Diagnostic
-Radiology (2085R0202X) plus a note to look for a practice's stated focus.
+Radiology (2085R0202X) plus a note to look for a practice's stated focus. Codes never appear in
+patient-facing text (`as_text`); they stay in the console and the directory search.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ class _Subspecialty:
 
 def _focus_note(area: str) -> str:
     return (
-        f"There is no separate NUCC taxonomy code for {area}: search for Diagnostic Radiology "
-        f"and look for a practice that states a {area} focus."
+        f"The national provider registry has no separate listing for {area}: I look for "
+        f"diagnostic radiologists, and you can ask a practice whether it has a {area} focus."
     )
 
 
@@ -48,7 +49,7 @@ SUBSPECIALTIES: Final[dict[str, _Subspecialty]] = {
     "nuclear_radiology": _Subspecialty(
         "nuclear radiology / nuclear medicine", "2085N0904X", "Radiology, Nuclear Radiology",
         "PET/CT and nuclear medicine scans are read by nuclear radiologists, or by nuclear "
-        "medicine physicians (NUCC 207UN0902X, Nuclear Medicine, Nuclear Imaging & Therapy).",
+        "medicine physicians.",
     ),
     "neuroradiology": _Subspecialty(
         "neuroradiology", "2085N0700X", "Radiology, Neuroradiology",
@@ -106,8 +107,7 @@ class SubspecialtySuggestion:
         lines = [
             f"A good fit for a second read: {self.name}.",
             self.reason,
-            f"To search the NPI Registry, use taxonomy code {self.nucc_code} "
-            f"({self.nucc_name}).",
+            "I can look up radiologists near you in the national provider registry (NPPES).",
             "Tips:",
             *(f"- {tip}" for tip in self.tips),
         ]

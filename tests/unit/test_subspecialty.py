@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
 from bot.guidance import vocabulary
 from bot.guidance.subspecialty import (
+    GENERAL_TIPS,
     SUBSPECIALTIES,
+    SubspecialtySuggestion,
     subspecialty_label,
     suggest_subspecialty,
 )
@@ -90,12 +93,12 @@ def test_areas_without_a_code_say_to_look_for_a_stated_focus(
     suggestion = suggest_subspecialty(exam, body, "adult")
     assert suggestion.nucc_code == "2085R0202X"
     assert suggestion.nucc_name == "Radiology, Diagnostic Radiology"
-    assert f"look for a practice that states a {area} focus" in suggestion.reason
+    assert f"ask a practice whether it has a {area} focus" in suggestion.reason
 
 
-def test_nuclear_mentions_nuclear_medicine_code() -> None:
+def test_nuclear_mentions_nuclear_medicine_physicians() -> None:
     suggestion = suggest_subspecialty("pet", "chest", "adult")
-    assert "207UN0902X" in suggestion.reason
+    assert "nuclear medicine physicians" in suggestion.reason
     assert suggestion.nucc_name == "Radiology, Nuclear Radiology"
 
 
@@ -120,7 +123,7 @@ def test_every_combination_gives_a_known_code_and_the_tips() -> None:
         if age == "child":
             assert suggestion.key == "pediatric", case
         text = suggestion.as_text()
-        assert suggestion.name in text and suggestion.nucc_code in text, case
+        assert suggestion.name in text and suggestion.nucc_code not in text, case
         assert_no_diagnostic_wording(text)
 
 
@@ -146,3 +149,15 @@ def test_subspecialty_label(key: str, expected: str) -> None:
 def test_pediatric_adds_childrens_hospital_tip() -> None:
     tips = suggest_subspecialty("ct", "chest", "child").tips
     assert any("Children's hospitals" in tip for tip in tips)
+
+
+@pytest.mark.parametrize("key", sorted(SUBSPECIALTIES))
+def test_no_taxonomy_code_in_what_the_patient_reads(key: str) -> None:
+    entry = SUBSPECIALTIES[key]
+    suggestion = SubspecialtySuggestion(
+        key=key, name=entry.name, nucc_code=entry.nucc_code, nucc_name=entry.nucc_name,
+        reason=entry.reason, tips=GENERAL_TIPS,
+    )
+    text = suggestion.as_text()
+    assert not re.search(r"\b\d{3}[0-9A-Z]{6}X\b", text), text
+    assert "NUCC" not in text and "taxonomy" not in text.lower()
