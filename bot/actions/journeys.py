@@ -36,6 +36,10 @@ class ActionWorthwhileAnswer(Action):
         return [SlotSet("second_opinion_reason", situation)]
 
 
+# Names near the patient come from the registry once the subspecialty is known (directory.py).
+NEARBY_BUTTON = {"title": "Find radiologists near me", "payload": "/find_nearby"}
+
+
 class ActionSuggestSubspecialist(Action):
     """Journey 3: which kind of radiologist should read this exam, and where to look."""
 
@@ -50,7 +54,7 @@ class ActionSuggestSubspecialist(Action):
             slot_text(tracker, "body_part"),
             slot_text(tracker, "age_group"),
         )
-        dispatcher.utter_message(text=suggestion.as_text())
+        dispatcher.utter_message(text=suggestion.as_text(), buttons=[NEARBY_BUTTON])
         found = programs.programs_for(suggestion.key)
         if found:
             dispatcher.utter_message(text=programs.format_programs(found))

@@ -47,8 +47,8 @@ _PHYSICIAN_REQUEST: Final = re.compile(
 )
 
 CAVEAT: Final = (
-    "Details were taken from each program's public page (seen on the date shown, or undated) "
-    "and may have changed — please confirm with the program before sending anything."
+    "Details were taken from each program's public page (linked above) and may have changed: "
+    "please confirm with the program before sending anything."
 )
 
 
@@ -142,8 +142,13 @@ def _line(program: Program) -> str:
     line = f"- {program.name} ({_place(program)}): {program.program_name}."
     if program.needs_physician_request:
         line += " Your doctor needs to make or support the request."
-    seen = program.source_seen or "undated"
-    return f"{line} [source page date: {seen}]"
+    if program.source_url:
+        line += f" {program.source_url}"
+    # The dataset says "undated" for pages without a date: leave the date out rather than
+    # print an empty or unknown one.
+    if program.source_seen and program.source_seen.lower() != "undated":
+        line += f" (details as the page showed them on {program.source_seen})"
+    return line
 
 
 def format_programs(programs: Sequence[Program]) -> str:

@@ -37,6 +37,10 @@ async def test_subspecialist_answer_names_the_subspecialty_and_programs(
     texts = [m["text"] for m in dispatcher.messages]
     assert texts[0] == subspecialty.suggest_subspecialty("mri", "brain", "adult").as_text()
     assert "may have changed" in texts[-1]
+    # Names near the patient are one click away, once the subspecialty is known.
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Find radiologists near me", "payload": "/find_nearby"}
+    ]
 
 
 async def test_child_goes_to_pediatric_radiology(

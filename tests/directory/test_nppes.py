@@ -70,7 +70,8 @@ def test_an_empty_result_is_an_empty_list() -> None:
 
 @pytest.mark.parametrize("number", ["04", "07"])
 def test_an_error_sent_with_http_200_is_an_error(number: str) -> None:
-    registry = FakeRegistry(replies=[(200, {"Errors": [{"description": "x", "number": number}]}, 0)])
+    error = {"Errors": [{"description": "No valid search criteria", "number": number}]}
+    registry = FakeRegistry(replies=[(200, error, 0)])
     with serve(registry) as fake, pytest.raises(RegistryError, match=number):
         client(fake.url).search(QUERY)
 

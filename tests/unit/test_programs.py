@@ -113,14 +113,17 @@ def test_format_lists_name_place_program_and_physician_note() -> None:
     duke_line, docpanel_line = text.splitlines()[1:3]
     assert duke.name in duke_line and "Durham, NC" in duke_line and duke.program_name in duke_line
     assert "Your doctor needs to make or support the request." in duke_line
-    assert "source page date: undated" in duke_line
+    assert duke_line.endswith(" https://radiology.duke.edu/patient-care/providers/"
+                              "interpretation-outside-imaging-studies")
+    assert "undated" not in text.lower()
     assert "location not listed" in docpanel_line
     assert "Your doctor needs" not in docpanel_line
 
 
 def test_format_shows_the_source_date() -> None:
     metis = next(p for p in load_programs() if p.name == "MetisMD")
-    assert "source page date: 2012-11-07" in format_programs([metis])
+    assert "http://abc7chicago.com/archive/8877848/ (details as the page showed them on " \
+        "2012-11-07)" in format_programs([metis])
 
 
 @pytest.mark.parametrize("key", [*SUBSPECIALTY_KEYS, None])
