@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.directory.fake_nppes import FakeRegistry, person, serve
 from tests.integration.stack import Stack, running_stack
 
 # Tests run in development mode (as `make test` does through scripts/env.sh): servers they start
@@ -18,9 +19,24 @@ os.environ.setdefault("SECONDREAD_DEV_MODE", "1")
 os.environ.setdefault("NPPES_OFFLINE", "1")
 
 
+DIAGNOSTIC = ("2085R0202X", "Radiology, Diagnostic Radiology")
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_registry() -> Iterator[FakeRegistry]:
+    """The NPI Registry the stack's action server asks: fictional radiologists around 19104."""
+    records = [
+        person("1000000111", "Nora", "Fictional", *DIAGNOSTIC, "Philadelphia", "PA", "191043246"),
+        person("1000000129", "Omar", "Madeup", *DIAGNOSTIC, "Pittsburgh", "PA", "15213"),
+    ]
+    with serve(FakeRegistry(records)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_registry: FakeRegistry) -> Iterator[Stack]:
     """One real Rasa server (loading a model takes about a minute) for the whole session, shared
     by the integration and browser tests."""
-    with running_stack(tmp_path_factory.mktemp("stack")) as s:
+    registry = {"NPPES_URL": fake_registry.url, "NPPES_OFFLINE": "0"}
+    with running_stack(tmp_path_factory.mktemp("stack"), extra_env=registry) as s:
         yield s

@@ -111,7 +111,9 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
 
 
 @contextmanager
-def running_stack(workdir: Path) -> Iterator[Stack]:
+def running_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Rasa, the action server and the web app on loopback; `extra_env` adds to their
+    environment (the fake NPI Registry's address, for example)."""
     model = trained_model()
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(16)
@@ -136,6 +138,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         SECONDREAD_SECRET_KEY=secret_key,
         SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         PUBLIC_URL=f"http://127.0.0.1:{web_port}",
+        **(extra_env or {}),
     )
     commands = {
         # The private action server (a bearer token, which Rasa sends from endpoints.yml).

@@ -6,6 +6,7 @@ slot validation, buttons and custom-action replies all round-trip.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -101,3 +102,24 @@ def test_start_over_clears_the_conversation(stack: Stack) -> None:
 def test_web_app_answers(stack: Stack) -> None:
     assert httpx.get(f"{stack.web_url}/healthz").json() == {"status": "ok"}
     assert "SecondRead" in httpx.get(f"{stack.web_url}/").text
+
+
+def test_journey_3_then_radiologists_near_the_patient(stack: Stack) -> None:
+    me = sender()
+    stack.say(me, "/find_subspecialist")
+    stack.say(me, '/inform{"exam_type":"mri"}')
+    stack.say(me, '/inform{"body_part":"knee"}')
+    replies = stack.say(me, '/inform{"age_group":"adult"}')
+    assert "musculoskeletal" in " ".join(texts(replies))
+    assert "/find_nearby" in button_payloads(replies)
+    assert not any(re.search(r"\b2085[0-9A-Z]{5}X\b", t) for t in texts(replies))
+
+    replies = stack.say(me, "/find_nearby")
+    assert "ZIP code" in texts(replies)[-1]
+
+    replies = stack.say(me, "19104")
+    shown = "\n".join(texts(replies))
+    # From the fake registry, nearest first; a knee has no code of its own: Diagnostic Radiology.
+    assert shown.index("Nora Fictional, MD") < shown.index("Omar Madeup, MD")
+    assert "Listed as: Diagnostic Radiology" in shown
+    assert "/open_case" in button_payloads(replies)
