@@ -142,11 +142,16 @@ def _line(program: Program) -> str:
     line = f"- {program.name} ({_place(program)}): {program.program_name}."
     if program.needs_physician_request:
         line += " Your doctor needs to make or support the request."
+    else:
+        line += " Patients can start it themselves."
+    for note in (program.turnaround_note, program.price_or_insurance_note):
+        if note:
+            line += f" {note.rstrip('.')}."
     if program.source_url:
         line += f" {program.source_url}"
     # The dataset says "undated" for pages without a date: leave the date out rather than
     # print an empty or unknown one.
-    if program.source_seen and program.source_seen.lower() != "undated":
+    if program.source_seen and not program.source_seen.lower().startswith("undated"):
         line += f" (details as the page showed them on {program.source_seen})"
     return line
 

@@ -127,14 +127,20 @@ def test_format_shows_the_source_date() -> None:
 
 
 @pytest.mark.parametrize("key", [*SUBSPECIALTY_KEYS, None])
-def test_format_always_carries_the_caveat_and_no_prices_or_turnaround(key: str | None) -> None:
-    text = format_programs(programs_for(key, limit=100))
+def test_format_carries_the_caveat_and_what_each_source_states(key: str | None) -> None:
+    listed = programs_for(key, limit=100)
+    text = format_programs(listed)
     assert text.endswith(CAVEAT)
     assert "may have changed" in text and "confirm with the program" in text
-    assert "$" not in text
-    for program in load_programs():
-        if program.turnaround_note:
-            assert program.turnaround_note not in text
+    assert "undated" not in text.lower() and "None" not in text
+    for program, line in zip(listed, text.splitlines()[1:], strict=False):
+        # Turnaround and price only as the program's own page states them, next to its link.
+        for note in (program.turnaround_note, program.price_or_insurance_note):
+            if note:
+                assert note.rstrip(".") in line
+        assert program.source_url in line
+        starts = "Your doctor needs" if program.needs_physician_request else "Patients can start"
+        assert starts in line
 
 
 def test_empty_list_still_carries_the_caveat() -> None:
