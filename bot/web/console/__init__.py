@@ -11,6 +11,7 @@ from bot.web.console import (
     cases,
     conversations,
     dashboard,
+    directory,
     staff_routes,
     takeover_routes,
 )
@@ -22,6 +23,7 @@ for _part in (
     conversations.router,
     takeover_routes.router,
     cases.router,
+    directory.router,
     audit_routes.router,
     staff_routes.router,
     auth_routes.fallback,  # last: the catch-all for unknown console URLs
