@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean
+.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean directory-smoke
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -20,6 +20,7 @@ help:
 	@echo "make eval      held-out conversations through the real stack (pass rate per category)"
 	@echo "make fuzz      10,000 mutated files through the upload inspection"
 	@echo "make bench     inspection and upload-ingest benchmarks (printed, not asserted)"
+	@echo "make directory-smoke  one real NPI Registry search (needs the internet; ZIP=, SUBSPECIALTY=)"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -90,6 +91,10 @@ eval: install train
 	$(ENV) $(PY) -m tests.conversations.runner --json "$$VAR_DIR/eval.json"
 
 # Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
+# Asks the real NPI Registry once (needs the internet; never part of make test).
+directory-smoke: $(VENV)/.installed
+	$(ENV) NPPES_OFFLINE=0 $(PY) scripts/directory-smoke
+
 fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest tests/imaging/test_fuzz.py -q
 
