@@ -340,7 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         running_stack = stacks.running_stack
         with (
             tempfile.TemporaryDirectory(prefix="eval-") as workdir,
-            running_stack(Path(workdir)) as stack,
+            # Never the real NPI Registry: the directory answers as it does offline.
+            running_stack(Path(workdir), extra_env={"NPPES_OFFLINE": "1"}) as stack,
         ):
             target = Target(stack.web_url, stack.rasa_url, stack.token)
             results = asyncio.run(run_all(target, conversations, args.concurrency))
