@@ -17,7 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import first_text, slot_text
-from bot.directory.service import NearbyResult, default_client, find_nearby, listed_as
+from bot.directory.service import (
+    NearbyResult,
+    default_client,
+    find_nearby,
+    listed_as,
+    zip_for_city,
+)
 from bot.guidance import nearby, programs, questions
 
 SKIPPED = "skip"
@@ -53,6 +59,9 @@ class ValidateDirectoryForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = first_text(value)
         postal_code = nearby.parse_zip(text)
+        city = nearby.parse_city_state(text)
+        if postal_code is None and city is not None:
+            postal_code = zip_for_city(*city)
         if postal_code:
             return {"patient_zip": postal_code}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -63,8 +72,8 @@ class ValidateDirectoryForm(FormValidationAction):
             dispatcher.utter_message(response=reply)
         else:
             dispatcher.utter_message(
-                text="That doesn't look like a US ZIP code. Please type the 5 digits (for "
-                'example 19104), or say "skip".'
+                text="I couldn't find that place. Please type a 5-digit US ZIP code (for "
+                'example 19104) or a city and state (for example "Boston, MA"), or say "skip".'
             )
         return {"patient_zip": None}
 

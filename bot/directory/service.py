@@ -48,6 +48,16 @@ def zip_place(postal_code: str) -> Place | None:
     return Place(str(entry.get("city", "")), str(entry.get("state", "")), latitude, longitude)
 
 
+def zip_for_city(city: str, state: str) -> str | None:
+    """A ZIP code of the city (its first standard one), so "Boston, MA" can be searched too."""
+    try:
+        found = zipcodes.filter_by(city=city, state=state)
+    except (TypeError, ValueError):
+        return None
+    standard = [z for z in found if z.get("zip_code_type") == "STANDARD"] or found
+    return str(standard[0]["zip_code"]) if standard else None
+
+
 def listed_as(subspecialty_key: str | None) -> tuple[str, str]:
     """(taxonomy code, its description in words) for a subspecialty; Diagnostic Radiology when
     the subspecialty has no code of its own or is unknown."""

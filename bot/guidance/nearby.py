@@ -30,6 +30,24 @@ def parse_zip(text: str | None) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY"
+)
+_STATES = frozenset(_STATE_CODES.split())
+_CITY_STATE = re.compile(
+    r"^(?:i live in |we live in |in |near )?([a-z][a-z .'-]*?),?\s+([a-z]{2})\.?$"
+)
+
+
+def parse_city_state(text: str | None) -> tuple[str, str] | None:
+    """ "Boston, MA", "near austin tx" -> ("Boston", "MA"); a two-letter state code is needed."""
+    found = _CITY_STATE.match(" ".join((text or "").lower().split()))
+    if found is None or found.group(2).upper() not in _STATES:
+        return None
+    return found.group(1).strip().title(), found.group(2).upper()
+
+
 def wants_to_skip(text: str | None) -> bool:
     return bool(_SKIP.match(normalize_text(text)))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.directory.nppes import NppesClient, make_session
-from bot.directory.service import find_nearby, listed_as, zip_place
+from bot.directory.service import find_nearby, listed_as, zip_for_city, zip_place
 from tests.directory.fake_nppes import FakeRegistry, person, serve
 
 NEURO = ("2085N0700X", "Radiology, Neuroradiology")
@@ -51,3 +51,9 @@ def test_an_unreachable_registry_is_reported_not_raised() -> None:
         result = find_nearby(client(fake.url), "pediatric", "19104")
     assert not result.reachable and result.ranked == ()
     assert result.listed_as == "Pediatric Radiology"
+
+
+def test_a_city_and_state_give_one_of_their_zip_codes() -> None:
+    postal_code = zip_for_city("Boston", "MA")
+    assert postal_code is not None and postal_code.startswith("021")
+    assert zip_for_city("Nowhereville", "MA") is None

@@ -10,6 +10,7 @@ from bot.guidance.nearby import (
     Ranked,
     card,
     distance_miles,
+    parse_city_state,
     parse_zip,
     rank,
     wants_to_skip,
@@ -101,3 +102,18 @@ def test_a_full_card() -> None:
         "Ada Quill, MD", "Fictional Imaging", "1 Way, Camden, NJ 08102", "Phone: 856-555-0100",
         "Listed as: Neuroradiology", "About 3 miles away",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Boston, MA", ("Boston", "MA")),
+        ("near austin tx", ("Austin", "TX")),
+        ("we live in Ann Arbor, MI.", ("Ann Arbor", "MI")),
+        ("Philly", None),  # no state
+        ("Boston, XX", None),  # not a state
+        ("19104", None),
+    ],
+)
+def test_parse_city_state(text: str, expected: tuple[str, str] | None) -> None:
+    assert parse_city_state(text) == expected
