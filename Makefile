@@ -27,7 +27,7 @@ install: $(VENV)/.installed $(RASA_VENV)/.installed
 # Debian packages: PostgreSQL for the database tests, Chromium for the browser tests
 # (installed only when missing).
 deps:
-	scripts/install-apt-deps postgresql chromium
+	scripts/install-apt-deps postgresql chromium poppler-utils
 
 # npm tooling for the browser tests (axe-core). The widget itself needs no build step: its
 # socket.io client is vendored in bot/web/static/ (a test checks it matches the lock file).
