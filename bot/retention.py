@@ -18,6 +18,7 @@ from datetime import timedelta
 from bot.cases.runtime import case_service
 from bot.config import Settings
 from bot.db import StorageUnavailable
+from bot.letters.store import purge_old_letters
 from bot.storage import remove_stored_file
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def purge_once(settings: Settings | None = None) -> Purged:
         ),
     )
     service.forget_old_lookups()
+    purge_old_letters(settings, settings.inactive_retention_days)
     logger.info(
         "retention: erased %d conversations with a long-closed case and %d inactive ones",
         purged.closed_cases,

@@ -7,7 +7,7 @@ Run after adding a form or an interruption: `python3 scripts/gen-form-interrupti
 from pathlib import Path
 
 FORMS = ["worthwhile_form", "subspecialist_form", "insurance_form", "case_form",
-         "case_status_form", "directory_form"]
+         "case_status_form", "directory_form", "letter_form"]
 # A question is answered, then the form asks its question again.
 RESUMING = {"help": "utter_form_help", "bot_challenge": "utter_iamabot",
             "ask_diagnosis": "utter_disclaimer", "upload_files": "action_handle_uploads",

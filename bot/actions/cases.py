@@ -35,6 +35,7 @@ from bot.cases.runtime import case_service
 from bot.config import Settings
 from bot.guidance import confirmations, parsing, questions, subspecialty, vocabulary
 from bot.guidance.vocabulary import label
+from bot.letters.store import remove_letter
 from bot.storage import remove_stored_file
 
 CONSENT_POLICY_VERSION = "2026-11"
@@ -450,6 +451,7 @@ class ActionDeleteMyData(Action):
                 "Please try again in a moment, or ask to talk to a person."
             )
             return []
+        remove_letter(Settings.load(), tracker.sender_id)
         removed = "your case and contact details" if report.cases else "your details"
         dispatcher.utter_message(
             text=f"Done: I've deleted {removed}, any files you sent, and this conversation. "

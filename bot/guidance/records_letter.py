@@ -18,9 +18,12 @@ The PDF and plain-text renderings live in bot/letters/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+
+from bot.guidance.normalize import normalize_text
 
 BLANK = "_______________________"
 
@@ -35,6 +38,24 @@ WHAT_TO_SEND = (
     "the signed radiology report for each study",
     "prior comparison studies of the same body part, with their reports",
 )
+_DELIVERY_WORDS = (
+    ("service", r"\b(?:to you|to the (?:second opinion|service|radiologist)|send it to|"
+     r"directly)\b"),
+    ("usb", r"\b(?:usb|thumb ?drive|flash ?drive|memory stick)\b"),
+    ("cd", r"\b(?:cd|cds|dvd|disc|disk)\b"),
+    ("portal", r"\b(?:portal|link|download|online|email|electronic)\b"),
+)
+
+
+def parse_delivery(text: str | None) -> str | None:
+    """ "on a CD please" -> "cd"; "a download link" -> "portal"; None when it names no way."""
+    clean = normalize_text(text)
+    button = re.search(r"\bletter delivery (portal|cd|usb|service)\b", clean)  # the buttons
+    if button:
+        return button.group(1)
+    return next((key for key, pattern in _DELIVERY_WORDS if re.search(pattern, clean)), None)
+
+
 MISSING = {
     "dicom": "the complete images in DICOM format: what I received are pictures (JPEG, PNG or "
     "PDF screenshots), which a radiologist cannot use for a second read",

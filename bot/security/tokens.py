@@ -4,7 +4,8 @@ They are HS256 JWTs so that Rasa's socket.io channel (``jwt_key`` in credentials
 the same token the web app issues. The scope says what the holder may do:
 ``conversation`` (the widget: chat, history and uploads), ``upload`` (uploads by a channel
 bridge, which then tells the bot itself) or ``link`` (an upload page link sent in a chat: the
-web app tells the bot when the check is done, since no chat message follows).
+web app tells the bot when the check is done, since no chat message follows) or ``letter``
+(a download link for the conversation's records-request letter, bot/web/letters_api.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import jwt
 
 ALGORITHM = "HS256"
-SCOPES = ("conversation", "upload", "link")
+SCOPES = ("conversation", "upload", "link", "letter")
 
 
 class InvalidToken(Exception):

@@ -16,6 +16,7 @@ from bot.notify.telegram import send_to_telegram
 from bot.notify.uploads import link_upload_announcer, partial_settings
 from bot.retention import purge_daily
 from bot.web.console import router as console_router
+from bot.web.letters_api import letters_router
 from bot.web.sessions_api import sessions_router
 from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partial_settings(send_to_telegram, settings),
     )
     app.include_router(uploads_router(settings, on_checked=announce))
+    app.include_router(letters_router(settings))
     app.include_router(console_router)
     app.include_router(APIRouter(lifespan=_daily_retention))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,94 @@
+"""The records-request letter actions with real Trackers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.letters import ActionWriteLetter, ValidateLetterForm, letter_fields
+from bot.config import Settings
+from bot.letters.store import load_letter
+from bot.security.tokens import verify_token
+from tests.actions.conftest import make_tracker, slot_events, user_event
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Harbor Imaging, Salem MA", "Harbor Imaging, Salem MA"), ("x", None), ("/inform", None)],
+)
+async def test_imaging_center_answers(
+    text: str, expected: str | None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text=text, active_loop="letter_form",
+                           slots={"requested_slot": "imaging_center"},
+                           set_this_turn={"imaging_center": text})
+    events = await ValidateLetterForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["imaging_center"] == expected
+
+
+async def test_a_question_at_the_center_prompt_is_answered_not_stored(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    text = "why do you need that?"
+    tracker = make_tracker(text=text, active_loop="letter_form",
+                           slots={"requested_slot": "imaging_center"},
+                           set_this_turn={"imaging_center": text})
+    events = await ValidateLetterForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["imaging_center"] is None
+    assert dispatcher.messages[0]["response"] == "utter_form_help"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [('/inform{"letter_delivery":"usb"}', "usb"), ("on a cd please", "cd"), ("hmm", None)],
+)
+async def test_delivery_answers(
+    text: str, expected: str | None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text=text, active_loop="letter_form",
+                           slots={"requested_slot": "letter_delivery"},
+                           set_this_turn={"letter_delivery": text})
+    events = await ValidateLetterForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["letter_delivery"] == expected
+
+
+def test_personal_details_come_only_from_a_consented_case() -> None:
+    case = {"full_name": "Janet Quillfeather", "date_of_birth": "1971-08-23",
+            "contact": "janet@example.org", "imaging_center": "Harbor Imaging"}
+    history = [user_event("my knee MRI from october", "request_records")]
+    without = letter_fields(make_tracker(slots=case, history=history))
+    assert (without.patient_name, without.date_of_birth, without.contact) == ("", None, "")
+    assert without.exam == "knee MRI" and without.center_name == "Harbor Imaging"
+    consented = letter_fields(make_tracker(slots={**case, "case_consent": "yes"}))
+    assert consented.patient_name == "Janet Quillfeather"
+    assert consented.date_of_birth is not None and consented.date_of_birth.year == 1971
+
+
+async def test_the_letter_is_stored_and_offered_as_token_bound_links(
+    var_dir: Path, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd",
+                                  "exam_type": "mri", "body_part": "knee"})
+    events = await ActionWriteLetter().run(dispatcher, tracker, domain)
+    assert "letter_written_on" in slot_events(events)
+    settings = Settings.load()
+    stored = load_letter(settings, tracker.sender_id)
+    assert stored is not None and stored.center_name == "Harbor Imaging"
+    assert stored.delivery == "cd" and stored.exam == "knee MRI"
+    text = dispatcher.messages[0]["text"]
+    links = re.findall(r"(/letters/\w+\.(?:pdf|txt))\?token=([\w.-]+)", text)
+    assert {link for link, _ in links} == {"/letters/request.pdf", "/letters/request.txt"}
+    claims = verify_token(settings.secret_key, links[0][1], ("letter",))
+    assert claims.conversation_id == tracker.sender_id
+    assert "Fill in your name, date of birth and contact" in text
+    assert "/letters/authorization.pdf" in dispatcher.messages[1]["text"]
