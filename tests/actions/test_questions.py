@@ -7,6 +7,7 @@ none of our subjects, and "the portal only gives me JPEGs" is told DICOM is need
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,16 +156,20 @@ async def test_out_of_scope_refuses_only_what_is_surely_not_ours(
 
 
 async def test_jpegs_from_a_portal_are_told_dicom_is_needed_not_given_an_upload_link(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setattr(upload_actions, "how_to_upload", lambda tracker: "UPLOAD LINK")
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
         "the portal only lets me save jpgs, can i send you those?", "upload_files"
     )
     await ActionHandleUploads().run(dispatcher, tracker, {})
-    assert [m["text"] for m in dispatcher.messages] == [PICTURES_NOT_ENOUGH]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0] == PICTURES_NOT_ENOUGH
     assert "DICOM" in PICTURES_NOT_ENOUGH
+    # The note for the center, naming the DICOM images as missing, is one link away.
+    assert "/letters/follow-up.pdf?token=" in texts[1] and texts[1].endswith("&missing=dicom")
 
     dispatcher = CollectingDispatcher()
     await ActionHandleUploads().run(dispatcher, make_tracker("how do i send my dicom files"), {})

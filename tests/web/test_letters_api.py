@@ -98,3 +98,11 @@ def test_old_letters_are_purged(settings: Settings) -> None:
     assert purge_old_letters(settings, 30) == 0
     assert purge_old_letters(settings, 30, now=time.time() + 31 * 24 * 3600) == 1
     assert load_letter(settings, "conv-old") is None
+
+
+def test_the_follow_up_note_names_what_is_missing(client: TestClient) -> None:
+    response = client.get("/letters/follow-up.txt",
+                          params={"token": token("conv-a"), "missing": ["dicom", "bogus"]})
+    assert response.status_code == 200
+    assert "pictures (JPEG, PNG or PDF screenshots)" in response.text
+    assert "bogus" not in response.text
