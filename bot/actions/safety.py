@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -76,8 +76,11 @@ class ActionFallback(Action):
     ) -> list[EventType]:
         # Safety net (also run on every message inside Rasa, bot/rasa_ext/red_flags.py): an
         # emergency the NLU was unsure about still gets emergency guidance.
+        # Like Rasa's default fallback, the misunderstood message is taken back (the patient's
+        # words stay in the history): otherwise, when no policy is sure what follows an intent,
+        # the core fallback would run this action again and again in the same turn.
         if red_flags.detect_red_flags(latest_text(tracker)):
-            return emergency_events(tracker, dispatcher)
+            return [UserUtteranceReverted(), *emergency_events(tracker, dispatcher)]
         if asks_for_a_second_read(latest_text(tracker)):
             # "The report says the finding is indeterminate. Should someone else read it?": the
             # statement drowns the question for the NLU, but the question is the one we answer.
@@ -88,14 +91,14 @@ class ActionFallback(Action):
                 "support team to help?",
                 buttons=HANDOFF_BUTTONS,
             )
-            return []
+            return [UserUtteranceReverted()]
         dispatcher.utter_message(
             text="Sorry, I didn't quite get that. Could you say it another way? For example: "
             '"is a second opinion worth it?", "how do I get my MRI images?" or '
             '"will insurance pay?"',
             buttons=[{"title": "Show me the options", "payload": "/help"}],
         )
-        return []
+        return [UserUtteranceReverted()]
 
 
 class ActionHandoff(Action):

@@ -113,5 +113,5 @@ def find_nearby(
 @functools.lru_cache(maxsize=1)
 def default_client() -> NppesClient:
     """One client (one connection pool, one cache) per process, configured from the environment."""
-    settings = Settings.from_env()
+    settings = Settings.load()
     return NppesClient(settings.nppes_url, offline=settings.nppes_offline)

@@ -38,7 +38,10 @@ async def test_first_miss_asks_to_rephrase(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(text="blorp", intent="nlu_fallback", history=[user_event("hi", "greet")])
-    assert await ActionFallback().run(dispatcher, tracker, domain) == []
+    # The misunderstood message is taken back, as Rasa's own fallback does: otherwise the core
+    # fallback (no policy sure what follows) would run this action again in the same turn.
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert [e["event"] for e in events] == ["rewind"]
     assert "say it another way" in dispatcher.messages[0]["text"]
 
 
