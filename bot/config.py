@@ -94,6 +94,8 @@ class Settings:
     # (tests, air-gapped installs): the bot then gives the programs and a search link instead.
     nppes_url: str = "https://npiregistry.cms.hhs.gov/api/"
     nppes_offline: bool = False
+    # FOLLOW_UP_ROUND_SECONDS: how often the web app looks for records-request follow-ups due.
+    follow_up_round_seconds: float = 900.0
 
     @property
     def uploads_dir(self) -> Path:
@@ -207,6 +209,7 @@ class Settings:
             ),
             nppes_url=env.get("NPPES_URL", cls.nppes_url),
             nppes_offline=env.get("NPPES_OFFLINE", "") in ("1", "true"),
+            follow_up_round_seconds=max(1.0, float(env.get("FOLLOW_UP_ROUND_SECONDS", "900"))),
         )
 
 

@@ -11,7 +11,8 @@ FORMS = ["worthwhile_form", "subspecialist_form", "insurance_form", "case_form",
 # A question is answered, then the form asks its question again.
 RESUMING = {"help": "utter_form_help", "bot_challenge": "utter_iamabot",
             "ask_diagnosis": "utter_disclaimer", "upload_files": "action_handle_uploads",
-            "EXTERNAL_uploads_checked": "action_handle_uploads", "ask_privacy": "utter_privacy",
+            "EXTERNAL_uploads_checked": "action_handle_uploads",
+            "EXTERNAL_records_follow_up": "action_records_follow_up", "ask_privacy": "utter_privacy",
             "request_records": "utter_records_brief", "records_delay": "utter_records_brief"}
 # These end the form: emergencies first, a person, or erasing everything.
 ENDING = {"red_flag": ["action_emergency_guidance"], "human_handoff": ["action_handoff"]}

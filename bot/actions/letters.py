@@ -4,12 +4,14 @@ The letter form asks only what the letter cannot do without: the imaging center'
 the copies should come. Name, date of birth and contact are reused only when the patient already
 gave them for a case (with consent); otherwise the letter leaves blank lines to fill in by hand,
 so writing a letter never collects personal details on its own. The letter is stored encrypted
-and offered as a token-bound download (PDF, Letter or A4, and text).
+and offered as a token-bound download (PDF, Letter or A4, and text; on Telegram the PDF also
+comes as a document). The request is recorded (bot/letters/requests.py) so the web app follows
+up at day 10 and day 30; `action_records_follow_up` words those follow-ups.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,13 +21,32 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import first_text, said_so_far, slot_text
 from bot.config import Settings
+from bot.db import StorageUnavailable
 from bot.guidance import questions
+from bot.guidance.records_followup import FOLLOW_UP_DAYS, day_10_message, day_30_message
 from bot.guidance.records_letter import LetterFields, parse_delivery
 from bot.guidance.vocabulary import describe_scan
-from bot.letters.store import save_letter
+from bot.letters.requests import records_requests
+from bot.letters.store import load_letter, save_letter
+from bot.notify.telegram.ids import is_telegram
 from bot.security.tokens import issue_token
 
 LINK_TTL_SECONDS = 7 * 24 * 3600
+FOLLOW_UP_PROMISE = (
+    "\nI'll check in with you here in 10 days to ask whether the images and report have "
+    "arrived, and again at 30 days (the deadline the law gives the center) if they haven't."
+)
+
+
+def follow_up_dates(today: date) -> str:
+    """For the widget, whose chat may be closed by then: the dates, for the patient's calendar."""
+    day10, day30 = (today + timedelta(days=days) for days in FOLLOW_UP_DAYS)
+    return (
+        f"\nFor your calendar: if nothing has arrived by {day10:%B} {day10.day}, call their "
+        f"medical records department. {day30:%B} {day30.day} is their legal deadline; if they "
+        'haven\'t sent everything by then, come back and tell me "they haven\'t sent my '
+        'records" and I\'ll help with the next step.'
+    )
 
 
 class ValidateLetterForm(FormValidationAction):
@@ -97,6 +118,7 @@ class ActionWriteLetter(Action):
             return []
         token = issue_token(settings.secret_key, tracker.sender_id, "letter", LINK_TTL_SECONDS)
         base = f"{settings.public_url}/letters"
+        follows_up = record_request(tracker, fields)
         blanks = [] if fields.patient_name else ["your name, date of birth and contact"]
         if not fields.exam:
             blanks.append("the exam")
@@ -110,7 +132,15 @@ class ActionWriteLetter(Action):
             f"- Text to paste into a portal message or email: {base}/request.txt?token={token}\n"
             f"Fill in {', '.join(blanks)}, sign and date it, and keep a copy. The links work for "
             "7 days; please don't share them."
+            + self.follow_up_note(tracker, follows_up)
         )
+        if is_telegram(tracker.sender_id):
+            # Telegram fetches the PDF from the link and shows it as a document in the chat
+            # (the bridge sends the link itself if Telegram cannot reach it).
+            dispatcher.utter_message(
+                text="Your letter (PDF):", attachment=f"{base}/request.pdf?token={token}"
+            )
+
         dispatcher.utter_message(
             text="If the center will send the images straight to a second-opinion radiologist, "
             "it may ask for your written authorization instead. Here it is, with everything "
@@ -118,3 +148,84 @@ class ActionWriteLetter(Action):
             buttons=[{"title": "Open a second-opinion case", "payload": "/open_case"}],
         )
         return [SlotSet("letter_written_on", date.today().isoformat())]
+
+    @staticmethod
+    def follow_up_note(tracker: Tracker, recorded: bool) -> str:
+        # Telegram can write first; a widget chat is seen again only if the patient returns.
+        if recorded and is_telegram(tracker.sender_id):
+            return FOLLOW_UP_PROMISE
+        return follow_up_dates(date.today())
+
+
+def follow_up_note_link(tracker: Tracker, missing: list[str]) -> str | None:
+    """A token-bound link to the wrong-delivery note; the conversation's letter fields are
+    stored first when no letter was written yet. None when storage fails (the advice stands)."""
+    settings = Settings.load()
+    try:
+        if load_letter(settings, tracker.sender_id) is None:
+            save_letter(settings, tracker.sender_id, letter_fields(tracker))
+    except OSError:
+        return None
+    token = issue_token(settings.secret_key, tracker.sender_id, "letter", LINK_TTL_SECONDS)
+    query = "&".join(f"missing={m}" for m in missing)
+    return f"{settings.public_url}/letters/follow-up.pdf?token={token}&{query}"
+
+
+def record_request(tracker: Tracker, fields: LetterFields) -> bool:
+    """Start the follow-up clock; False (the letter stands, no follow-ups) if the database is
+    unavailable."""
+    channel = tracker.get_latest_input_channel() or "unknown"
+    try:
+        records_requests().record(tracker.sender_id, channel, fields.center_name, fields.exam)
+    except StorageUnavailable:
+        return False
+    return True
+
+
+FOLLOW_UP_BUTTONS = {
+    "day10": [
+        {"title": "Yes, send my files", "payload": "/upload_files"},
+        {"title": "Not yet", "payload": "/records_delay"},
+    ],
+    "day30": [
+        {"title": "Open a second-opinion case", "payload": "/open_case"},
+        {"title": "Talk to a person", "payload": "/human_handoff"},
+    ],
+}
+
+
+class ActionRecordsFollowUp(Action):
+    """Day 10 or day 30 after the records request (triggered by the web app's scheduler)."""
+
+    def name(self) -> str:
+        return "action_records_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        step = next(
+            (
+                str(e.get("value"))
+                for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "follow_up_step"
+            ),
+            "",
+        )
+        try:
+            status = records_requests().status(tracker.sender_id)
+        except StorageUnavailable:
+            status = None
+        if status is None or step not in FOLLOW_UP_BUTTONS:
+            return []  # the request was erased or rewritten meanwhile: nothing to say
+        requested_on = status.requested_at.date()
+        if step == "day10":
+            text = day_10_message(status.center_name, requested_on, status.arrived)
+            wrong = [key for key in status.arrived.missing if key in ("dicom", "report")]
+            arrived_wrong = wrong and status.arrived.anything
+            note = follow_up_note_link(tracker, wrong) if arrived_wrong else None
+            if note:
+                text += f"\nHere is a short note for the center naming what is missing: {note}"
+        else:
+            text = day_30_message(status.center_name, requested_on)
+        dispatcher.utter_message(text=text, buttons=FOLLOW_UP_BUTTONS[step])
+        return []

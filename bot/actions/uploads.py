@@ -20,8 +20,7 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.letters import LINK_TTL_SECONDS as LETTER_TTL_SECONDS
-from bot.actions.letters import letter_fields
+from bot.actions.letters import follow_up_note_link
 from bot.actions.slots import said_so_far, slot_text
 from bot.cases import StorageUnavailable
 from bot.cases.runtime import case_service
@@ -44,7 +43,6 @@ from bot.guidance.uploads import (
     taking_long_message,
 )
 from bot.imaging import conversation_summary
-from bot.letters.store import load_letter, save_letter
 from bot.notify.telegram.ids import is_telegram
 from bot.security.tokens import issue_token
 from bot.uploads.runtime import upload_service
@@ -69,20 +67,6 @@ PICTURES_NOT_ENOUGH = (
 STORAGE_ERROR = (
     "I couldn't look up your files just now. They are not lost: please ask me again in a moment."
 )
-
-
-def follow_up_note_link(tracker: Tracker, missing: list[str]) -> str | None:
-    """A token-bound link to the wrong-delivery note; the conversation's letter fields are
-    stored first when no letter was written yet. None when storage fails (the advice stands)."""
-    settings = Settings.load()
-    try:
-        if load_letter(settings, tracker.sender_id) is None:
-            save_letter(settings, tracker.sender_id, letter_fields(tracker))
-    except OSError:
-        return None
-    token = issue_token(settings.secret_key, tracker.sender_id, "letter", LETTER_TTL_SECONDS)
-    query = "&".join(f"missing={m}" for m in missing)
-    return f"{settings.public_url}/letters/follow-up.pdf?token={token}&{query}"
 
 
 def requested_upload_ids(tracker: Tracker) -> list[str]:

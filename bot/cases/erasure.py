@@ -36,6 +36,8 @@ CONSOLE_REVIEW_TABLES = tuple(
     table(name, column("conversation_id"))
     for name in ("conversation_notes", "conversation_tags", "conversation_reviews")
 )
+# The letters' (bot.letters.models), named for the same reason: the center and the exam.
+RECORDS_REQUESTS = table("records_requests", column("conversation_id"))
 
 
 def erase_conversation(
@@ -82,6 +84,9 @@ def erase_conversation(
         conversation_reviews=sum(
             _delete(session, delete(reviews).where(reviews.c.conversation_id == ours))
             for reviews in CONSOLE_REVIEW_TABLES
+        ),
+        records_requests=_delete(
+            session, delete(RECORDS_REQUESTS).where(RECORDS_REQUESTS.c.conversation_id == ours)
         ),
         tracker_events=delete_tracker_events(session, conversation_id),
     )

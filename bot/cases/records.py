@@ -93,6 +93,7 @@ class DeletionReport:
     consent_records: int = 0
     status_lookup_attempts: int = 0
     conversation_reviews: int = 0  # the console's review status, tags and notes
+    records_requests: int = 0  # the records request the bot wrote, with its follow-ups
     tracker_events: int = 0
 
     def as_counts(self) -> dict[str, int]:

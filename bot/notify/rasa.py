@@ -19,6 +19,7 @@ import httpx
 logger = logging.getLogger(__name__)
 
 UPLOADS_CHECKED = "EXTERNAL_uploads_checked"
+RECORDS_FOLLOW_UP = "EXTERNAL_records_follow_up"
 
 
 def conversation_path(conversation_id: str) -> str:
@@ -54,11 +55,21 @@ class RasaNotifier:
     ) -> list[dict[str, Any]]:
         """Trigger the upload-verdict action; returns the bot messages Rasa sent back."""
         body = {"name": UPLOADS_CHECKED, "entities": {"upload_ids": ",".join(upload_ids)}}
+        return await self._trigger(conversation_id, body) or []
+
+    async def records_follow_up(
+        self, conversation_id: str, step: str
+    ) -> list[dict[str, Any]] | None:
+        """Trigger the day-10 or day-30 follow-up of a records request; the bot messages Rasa
+        sent back, or None when Rasa could not be reached (the follow-up is still due)."""
+        body = {"name": RECORDS_FOLLOW_UP, "entities": {"follow_up_step": step}}
         return await self._trigger(conversation_id, body)
 
-    async def _trigger(self, conversation_id: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _trigger(
+        self, conversation_id: str, body: dict[str, Any]
+    ) -> list[dict[str, Any]] | None:
         if not self._token:
-            return []
+            return None
         url = f"{self._url}/conversations/{conversation_path(conversation_id)}/trigger_intent"
         params = {"token": self._token, "output_channel": "latest"}
         client = self._client or httpx.AsyncClient(timeout=30)
@@ -79,7 +90,7 @@ class RasaNotifier:
                     )
                     if attempt < self._attempts:
                         await asyncio.sleep(self._backoff * attempt)
-            return []
+            return None
         finally:
             if self._client is None:
                 await client.aclose()

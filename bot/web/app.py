@@ -11,6 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings
+from bot.letters.requests import records_requests
+from bot.notify.followups import follow_ups_forever
 from bot.notify.rasa import RasaNotifier
 from bot.notify.telegram import send_to_telegram
 from bot.notify.uploads import link_upload_announcer, partial_settings
@@ -27,6 +29,23 @@ async def _daily_retention(_app: FastAPI) -> AsyncIterator[None]:
     task = asyncio.create_task(purge_daily())
     yield
     task.cancel()
+
+
+def _records_follow_ups(rasa: RasaNotifier, settings: Settings) -> APIRouter:
+    """The day-10 and day-30 follow-ups of the records requests the bot wrote."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            follow_ups_forever(
+                records_requests, rasa, partial_settings(send_to_telegram, settings),
+                interval=settings.follow_up_round_seconds,
+            )
+        )
+        yield
+        task.cancel()
+
+    return APIRouter(lifespan=lifespan)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,14 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions_router(settings))
     # Its lifespan runs the inspection worker; checks of upload-page files are announced in
     # the chat through Rasa (and, for Telegram conversations, the Bot API).
-    announce = link_upload_announcer(
-        RasaNotifier(settings.rasa_url, settings.rasa_api_token or None),
-        partial_settings(send_to_telegram, settings),
-    )
+    rasa = RasaNotifier(settings.rasa_url, settings.rasa_api_token or None)
+    announce = link_upload_announcer(rasa, partial_settings(send_to_telegram, settings))
     app.include_router(uploads_router(settings, on_checked=announce))
     app.include_router(letters_router(settings))
     app.include_router(console_router)
     app.include_router(APIRouter(lifespan=_daily_retention))
+    app.include_router(_records_follow_ups(rasa, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -22,6 +22,16 @@ def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_records_requests() -> Iterator[None]:
+    """The actions' RecordsRequests follows DATABASE_URL of the test, not of an earlier one."""
+    from bot.letters.requests import records_requests
+
+    records_requests.cache_clear()
+    yield
+    records_requests.cache_clear()
+
+
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()

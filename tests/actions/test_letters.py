@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.letters import ActionWriteLetter, ValidateLetterForm, letter_fields
+from bot.actions.letters import (
+    ActionRecordsFollowUp,
+    ActionWriteLetter,
+    ValidateLetterForm,
+    letter_fields,
+)
 from bot.config import Settings
+from bot.letters.requests import records_requests
 from bot.letters.store import load_letter
 from bot.security.tokens import verify_token
 from tests.actions.conftest import make_tracker, slot_events, user_event
@@ -75,7 +81,7 @@ def test_personal_details_come_only_from_a_consented_case() -> None:
 
 
 async def test_the_letter_is_stored_and_offered_as_token_bound_links(
-    var_dir: Path, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd",
                                   "exam_type": "mri", "body_part": "knee"})
@@ -92,3 +98,76 @@ async def test_the_letter_is_stored_and_offered_as_token_bound_links(
     assert claims.conversation_id == tracker.sender_id
     assert "Fill in your name, date of birth and contact" in text
     assert "/letters/authorization.pdf" in dispatcher.messages[1]["text"]
+    # The request is recorded, and the patient is told about the follow-ups.
+    status = records_requests().status(tracker.sender_id)
+    assert status is not None and status.center_name == "Harbor Imaging"
+    assert status.exam == "knee MRI" and status.follow_ups_sent == 0
+    # A widget chat may be closed by then: the dates for the patient's calendar instead.
+    assert "check in" not in text and "For your calendar" in text
+    assert not any("attachment" in m and m["attachment"] for m in dispatcher.messages)
+
+
+def telegram_tracker(**slots: Any) -> Any:
+    tracker = make_tracker(slots=slots)
+    tracker.sender_id = "telegram:7001"
+    return tracker
+
+
+async def test_on_telegram_the_pdf_also_comes_as_a_document(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = telegram_tracker(imaging_center="Harbor Imaging", letter_delivery="portal")
+    await ActionWriteLetter().run(dispatcher, tracker, domain)
+    (document,) = [m for m in dispatcher.messages if m.get("attachment")]
+    assert "I'll check in with you here in 10 days" in dispatcher.messages[0]["text"]
+    url = document["attachment"]
+    assert "/letters/request.pdf?token=" in url
+    token = url.split("token=")[1]
+    assert verify_token(Settings.load().secret_key, token, ("letter",)).conversation_id == (
+        "telegram:7001"
+    )
+
+
+async def test_without_the_database_the_letter_stands_and_no_follow_up_is_promised(
+    var_dir: Path, broken_db: None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = telegram_tracker(imaging_center="Harbor Imaging", letter_delivery="cd")
+    await ActionWriteLetter().run(dispatcher, tracker, domain)
+    assert "/letters/request.pdf" in dispatcher.messages[0]["text"]
+    assert "check in" not in dispatcher.messages[0]["text"]
+
+
+def follow_up_tracker(step: str) -> Any:
+    entities = [{"entity": "follow_up_step", "value": step}]
+    tracker = make_tracker(text="EXTERNAL: EXTERNAL_records_follow_up",
+                           intent="EXTERNAL_records_follow_up")
+    tracker.latest_message["entities"] = entities
+    return tracker
+
+
+async def test_day_10_asks_whether_anything_arrived(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = follow_up_tracker("day10")
+    records_requests().record(tracker.sender_id, "socketio", "Harbor Imaging", "")
+    assert await ActionRecordsFollowUp().run(dispatcher, tracker, domain) == []
+    (message,) = dispatcher.messages
+    assert "10 days" in message["text"] and "Harbor Imaging" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/upload_files", "/records_delay"]
+
+
+async def test_day_30_gives_the_legal_deadline_and_the_complaint_route(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = follow_up_tracker("day30")
+    records_requests().record(tracker.sender_id, "socketio", "Harbor Imaging", "")
+    await ActionRecordsFollowUp().run(dispatcher, tracker, domain)
+    (message,) = dispatcher.messages
+    assert "30 days" in message["text"] and "ocrportal.hhs.gov" in message["text"]
+
+
+async def test_a_follow_up_of_an_erased_request_says_nothing(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ActionRecordsFollowUp().run(dispatcher, follow_up_tracker("day10"), domain)
+    assert dispatcher.messages == []

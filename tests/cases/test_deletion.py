@@ -22,13 +22,15 @@ from bot.cases.models import (
     Upload,
     UploadFile,
 )
+from bot.letters.models import RecordsRequest
+from bot.letters.requests import RecordsRequests
 from bot.staff.models import ConversationNote, ConversationReview, ConversationTag
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock, count_events, create_rasa_events
 
 OTHER = ContactDetails("Oskar Brightwater", date(1985, 5, 5), email="oskar@example.net")
 ALL_TABLES = (
     Patient, Case, CaseStatusChange, StaffNote, Upload, UploadFile, ConsentRecord,
-    StatusLookupAttempt, ConversationReview, ConversationTag, ConversationNote,
+    StatusLookupAttempt, ConversationReview, ConversationTag, ConversationNote, RecordsRequest,
 )  # fmt: skip
 
 
@@ -113,6 +115,7 @@ def two_conversations(
     _add_upload(sessions, "conv-jane", "jane-report.pdf", jane)
     service.lookup_status("conv-jane", jane, date(1900, 1, 1), clock.now)
     _add_review(sessions, "conv-jane")
+    RecordsRequests(sessions, clock).record("conv-jane", "rest", "Harbor Imaging", "knee MRI")
 
     service.record_consent("conv-oskar", "rest", True, "2026-01")
     oskar = service.open_case("conv-oskar", "rest", OTHER, KNEE_MRI).number
@@ -137,13 +140,15 @@ def test_deletes_everything_of_the_conversation(
     assert sorted(removed) == ["jane-before-case.bin", "jane-report.pdf"]
     assert report == DeletionReport(
         patients=1, cases=1, status_changes=2, staff_notes=1, uploads=2,
-        consent_records=1, status_lookup_attempts=1, conversation_reviews=3, tracker_events=2,
+        consent_records=1, status_lookup_attempts=1, conversation_reviews=3, records_requests=1,
+        tracker_events=2,
     )  # fmt: skip
     after = _counts(sessions)
     assert after == {
         "patients": 1, "cases": 1, "case_status_changes": 1, "staff_notes": 0, "uploads": 1,
         "upload_files": 1, "consent_records": 1, "status_lookup_attempts": 1,
         "conversation_reviews": 0, "conversation_tags": 0, "conversation_notes": 0,
+        "records_requests": 0,
     }  # fmt: skip
     # The report counts uploads, not their files' rows (2 here), nor the tracker events (2).
     assert sum(before.values()) - sum(after.values()) == sum(report.as_counts().values())

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+import bot.letters.models  # the records requests are ours too
 import bot.staff.models  # noqa: F401  (the console's tables are ours too)
 from bot.cases.models import AuditEntry, Base
 from bot.db import alembic_config, include_object, make_engine, migrate
@@ -38,6 +39,8 @@ OUR_TABLES = {
     "conversation_reviews",
     "conversation_tags",
     "conversation_notes",
+    # The records requests and their follow-ups (bot/letters/models.py).
+    "records_requests",
 }
 
 

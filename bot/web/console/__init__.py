@@ -12,6 +12,7 @@ from bot.web.console import (
     conversations,
     dashboard,
     directory,
+    letters,
     staff_routes,
     takeover_routes,
 )
@@ -24,6 +25,7 @@ for _part in (
     takeover_routes.router,
     cases.router,
     directory.router,
+    letters.router,
     audit_routes.router,
     staff_routes.router,
     auth_routes.fallback,  # last: the catch-all for unknown console URLs

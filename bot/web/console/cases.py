@@ -11,6 +11,8 @@ from fastapi.responses import RedirectResponse
 
 from bot.cases.records import CaseNotFound
 from bot.cases.status import CaseStatus, InvalidTransition
+from bot.guidance.records_followup import still_missing_sentence
+from bot.letters.requests import RecordsRequests
 from bot.staff.casework import CaseFilter, Casework
 from bot.web.console import forms
 from bot.web.console.security import (
@@ -67,8 +69,10 @@ def case_detail(number: str, request: Request, principal: Staff, services: Servi
         case = work.view(principal, number)
     except CaseNotFound as error:
         raise HTTPException(404, "No such case.") from error
+    records = RecordsRequests(services.sessions, services.clock).status(case.conversation_id)
     return render(request, "case.html", principal, case=case, staff=work.staff_names(),
-                  flash=request.query_params.get("done", "")[:80])
+                  flash=request.query_params.get("done", "")[:80], records=records,
+                  records_arrival=still_missing_sentence(records.arrived) if records else "")
 
 
 def _back(number: str, done: str) -> Response:
