@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.integration.stack import free_port
@@ -54,6 +55,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.files: dict[str, bytes | int] = {}  # file_id → content, or only a size
+        self.fetched_documents: list[bytes] = []  # documents sent by URL, as fetched
         self.messages: dict[int, dict[str, Any]] = {}  # what the bot sent, by message_id
         self.webhook: dict[str, Any] | None = None
         self._update_ids = itertools.count(1000)
@@ -308,9 +310,29 @@ class FakeTelegram:
         photo = [{"file_id": "sentphoto", "file_unique_id": "usp", "width": 1, "height": 1}]
         return self._bot_message(params, photo=photo, caption=params.get("caption") or "")
 
-    async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        document = {"file_id": "sentdoc", "file_unique_id": "usd"}
+    async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        document: dict[str, Any] = {"file_id": "sentdoc", "file_unique_id": "usd"}
+        source = params.get("document")
+        if isinstance(source, str) and source.startswith(("http://", "https://")):
+            # As Telegram does for a PDF given by URL: fetch it, or refuse the request.
+            fetched = await self._fetch(source)
+            if fetched is None:
+                return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            document.update(mime_type=fetched[0], file_size=len(fetched[1]))
+            self.fetched_documents.append(fetched[1])
         return self._bot_message(params, document=document, caption=params.get("caption") or "")
+
+    async def _fetch(self, url: str) -> tuple[str, bytes] | None:
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as response,
+            ):
+                if response.status != 200 or response.content_type != "application/pdf":
+                    return None
+                return response.content_type, await response.read()
+        except aiohttp.ClientError:
+            return None
 
     async def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
         original = self.messages.get(int(params["message_id"]))
