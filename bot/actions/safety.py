@@ -9,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import latest_text
 from bot.guidance import red_flags
-from bot.guidance.questions import asks_for_a_second_read
+from bot.guidance.questions import fallback_route
 
 HANDOFF_BUTTONS = [
     {"title": "Yes, talk to a person", "payload": "/human_handoff"},
@@ -81,10 +81,15 @@ class ActionFallback(Action):
         # the core fallback would run this action again and again in the same turn.
         if red_flags.detect_red_flags(latest_text(tracker)):
             return [UserUtteranceReverted(), *emergency_events(tracker, dispatcher)]
-        if asks_for_a_second_read(latest_text(tracker)):
+        route = fallback_route(latest_text(tracker))
+        if route == "utter_disclaimer":
+            # "The report mentions an old infarct. What is that?": never interpreted.
+            dispatcher.utter_message(response="utter_disclaimer")
+            return [UserUtteranceReverted()]
+        if route is not None:
             # "The report says the finding is indeterminate. Should someone else read it?": the
             # statement drowns the question for the NLU, but the question is the one we answer.
-            return [FollowupAction("worthwhile_form")]
+            return [FollowupAction(route)]
         if consecutive_misses(tracker) >= 2:
             dispatcher.utter_message(
                 text="I'm sorry, I'm still not understanding. Would you like a person from our "

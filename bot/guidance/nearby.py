@@ -48,8 +48,17 @@ def parse_city_state(text: str | None) -> tuple[str, str] | None:
     return found.group(1).strip().title(), found.group(2).upper()
 
 
+# "I'd prefer not to tell you where I live", "not comfortable sharing my zip code".
+_DECLINE = re.compile(
+    r"\b(?:rather not|prefer not to|dont want to|do not want to|not comfortable|wont|will not|"
+    r"not going to) (?:\w+ ){0,2}(?:give|giving|share|sharing|say|saying|tell|telling|provide|"
+    r"type|enter)\b"
+)
+
+
 def wants_to_skip(text: str | None) -> bool:
-    return bool(_SKIP.match(normalize_text(text)))
+    clean = normalize_text(text)
+    return bool(_SKIP.match(clean) or _DECLINE.search(clean))
 
 
 @dataclass(frozen=True)

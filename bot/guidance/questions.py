@@ -126,6 +126,52 @@ def asks_for_a_second_read(text: str | None) -> bool:
     return is_question(text) and bool(_SECOND_READ.search(normalize_text(text)))
 
 
+# For messages the NLU was unsure about: which of our questions is asked, if any.
+_SENTENCES = re.compile(r"[.!?;,\n]+")
+_WRITE_FOR_ME = re.compile(
+    r"\b(?:write|word|draft|compose|phrase|put together|prepare)\b.{0,40}"
+    r"\b(?:email|e mail|letter|message|note|request|form)\b"
+)
+_TO_THE_CENTER = re.compile(
+    r"\b(?:imaging|center|centre|hospital|clinic|radiology|records|scans?|images?|films?|"
+    r"facility|place|office|department)\b"
+)
+_WHAT_IT_MEANS = re.compile(
+    r"\bwhat (?:is|are|does|do|was) (?:that|this|it|they|those|these)\b|"
+    r"\bwhat does (?:\w+ ){1,6}mean\b|\bwhats (?:that|this|an? \w+)\b|"
+    r"\bwhat (?:is|are) (?:an?|the) \w+|\bis (?:that|this|it) (?:bad|serious|dangerous|cancer|"
+    r"normal|benign)\b"
+)
+_FROM_A_REPORT = re.compile(
+    r"\b(?:report|reports|findings?|impression|radiologist|says|said|mentions?|mentioned|"
+    r"shows?|showed|noted|notes|describes?|described|scan|mri|ct|x ?ray|ultrasound)\b"
+)
+
+
+def asks_anywhere(text: str | None) -> bool:
+    """Some sentence of the message asks ("...last week. how would we go about it")."""
+    if not text:
+        return False
+    parts = (normalize_text(part) for part in _SENTENCES.split(text))
+    return "?" in text or any(_QUESTION_START.match(part) for part in parts if part)
+
+
+def fallback_route(text: str | None) -> str | None:
+    """What to do with a message the NLU was unsure about that still asks one of our questions:
+    "letter_form" (write to the imaging center for me), "worthwhile_form" (is a second read
+    worth it / how do we get one), "utter_disclaimer" (what does this finding mean), or None."""
+    if not asks_anywhere(text) and not _WRITE_FOR_ME.search(normalize_text(text)):
+        return None
+    clean = normalize_text(text)
+    if _WRITE_FOR_ME.search(clean) and _TO_THE_CENTER.search(clean):
+        return "letter_form"
+    if _SECOND_READ.search(clean):
+        return "worthwhile_form"
+    if _WHAT_IT_MEANS.search(clean) and _FROM_A_REPORT.search(clean):
+        return "utter_disclaimer"
+    return None
+
+
 def mentions_our_subjects(text: str | None) -> bool:
     """The message names something SecondRead is about (a scan, a report, a second read...)."""
     return bool(_OUR_SUBJECTS.search(normalize_text(text)))

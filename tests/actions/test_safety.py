@@ -183,3 +183,23 @@ async def test_fallback_on_a_statement_ending_in_a_second_read_question_starts_t
     events = await ActionFallback().run(dispatcher, tracker, domain)
     assert [e.get("name") for e in events if e.get("event") == "followup"] == ["worthwhile_form"]
     assert dispatcher.messages == []
+
+
+async def test_fallback_on_what_a_finding_means_gives_the_disclaimer_and_takes_it_back(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="the ct report mentions atelectasis. what is that?",
+                           intent="nlu_fallback")
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_disclaimer"
+    assert [e["event"] for e in events] == ["rewind"]
+
+
+async def test_fallback_on_asking_to_write_to_the_center_starts_the_letter(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="pls help me draft an email to the hospital records office",
+                           intent="nlu_fallback")
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == ["letter_form"]
+    assert dispatcher.messages == []

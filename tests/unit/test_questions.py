@@ -97,3 +97,35 @@ def test_only_pictures(text: str, pictures: bool) -> None:
 )
 def test_asks_for_a_second_read(text: str, expected: bool) -> None:
     assert questions.asks_for_a_second_read(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("could you draft a note for radiology so they hand over my films", "letter_form"),
+        ("please word a message to the clinic asking for my mri files", "letter_form"),
+        ("I want to write a poem", None),  # writing, but nothing to do with a center
+        ("my uncle is 70, had a ct in march. how do we get a second opinion", "worthwhile_form"),
+        ("The scan was last week, should somebody else look at it", "worthwhile_form"),
+        ("the mri report notes a small cyst. what is that?", "utter_disclaimer"),
+        ("my ultrasound showed a nodule, is that bad", "utter_disclaimer"),
+        ("what is the weather like", None),  # asks, but not about a report
+        ("my name is Kim", None),
+        ("", None),
+    ],
+)
+def test_fallback_route(text: str, expected: str | None) -> None:
+    assert questions.fallback_route(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we had a scan in May. how does this work", True),  # the second sentence asks
+        ("fine, and what happens next", True),
+        ("it was in May", False),
+        ("my dad is 81", False),
+    ],
+)
+def test_asks_anywhere(text: str, expected: bool) -> None:
+    assert questions.asks_anywhere(text) is expected

@@ -60,6 +60,7 @@ def case_letter(
         return Response(plain_text(letter), media_type="text/plain; charset=utf-8",
                         headers=PRIVATE)
     a4 = request.query_params.get("paper") == "a4"
-    return Response(render_pdf(letter, "a4" if a4 else "letter"), media_type="application/pdf", headers={
+    pdf = render_pdf(letter, "a4" if a4 else "letter")
+    return Response(pdf, media_type="application/pdf", headers={
         **PRIVATE, "Content-Disposition": f'inline; filename="case-{number}-{kind}.pdf"',
     })
