@@ -23,7 +23,12 @@ from bot.actions.slots import first_text, said_so_far, slot_text
 from bot.config import Settings
 from bot.db import StorageUnavailable
 from bot.guidance import questions
-from bot.guidance.records_followup import FOLLOW_UP_DAYS, day_10_message, day_30_message
+from bot.guidance.records_followup import (
+    FOLLOW_UP_DAYS,
+    day_10_message,
+    day_30_message,
+    still_missing_sentence,
+)
 from bot.guidance.records_letter import LetterFields, parse_delivery
 from bot.guidance.vocabulary import describe_scan
 from bot.letters.requests import records_requests
@@ -180,6 +185,25 @@ def record_request(tracker: Tracker, fields: LetterFields) -> bool:
     except StorageUnavailable:
         return False
     return True
+
+
+def compared_with_the_request(tracker: Tracker) -> str | None:
+    """After an upload: what the files since the records request hold against it, with the
+    note for the center when the images or the report are missing. None without a request."""
+    try:
+        status = records_requests().status(tracker.sender_id)
+    except StorageUnavailable:
+        return None
+    if status is None or not status.arrived.anything:
+        return None
+    center = status.center_name or "the imaging center"
+    text = f"Compared with your records request to {center}: "
+    text += still_missing_sentence(status.arrived)
+    wrong = [key for key in status.arrived.missing if key in ("dicom", "report")]
+    note = follow_up_note_link(tracker, wrong) if wrong else None
+    if note:
+        text += f"\nHere is a short note for the center naming what is missing: {note}"
+    return text
 
 
 FOLLOW_UP_BUTTONS = {

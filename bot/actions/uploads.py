@@ -20,7 +20,7 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.letters import follow_up_note_link
+from bot.actions.letters import compared_with_the_request, follow_up_note_link
 from bot.actions.slots import said_so_far, slot_text
 from bot.cases import StorageUnavailable
 from bot.cases.runtime import case_service
@@ -163,6 +163,9 @@ class ActionHandleUploads(Action):
         # One upload's own verdict already says what is missing; across several, say it again.
         if len(verdicts) > 1 and summary.message:
             dispatcher.utter_message(text=summary.message)
+        against_request = await asyncio.to_thread(compared_with_the_request, tracker)
+        if against_request:
+            dispatcher.utter_message(text=against_request)
         mismatch = mismatch_message(picture) if summary.has_images else None
         if mismatch:
             dispatcher.utter_message(text=mismatch, buttons=mismatch_choices(picture))

@@ -40,6 +40,7 @@ def _records_follow_ups(rasa: RasaNotifier, settings: Settings) -> APIRouter:
             follow_ups_forever(
                 records_requests, rasa, partial_settings(send_to_telegram, settings),
                 interval=settings.follow_up_round_seconds,
+                first_delay=min(30.0, settings.follow_up_round_seconds),
             )
         )
         yield

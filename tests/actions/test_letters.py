@@ -13,6 +13,7 @@ from bot.actions.letters import (
     ActionRecordsFollowUp,
     ActionWriteLetter,
     ValidateLetterForm,
+    compared_with_the_request,
     letter_fields,
 )
 from bot.config import Settings
@@ -171,3 +172,32 @@ async def test_a_follow_up_of_an_erased_request_says_nothing(
 ) -> None:
     await ActionRecordsFollowUp().run(dispatcher, follow_up_tracker("day10"), domain)
     assert dispatcher.messages == []
+
+
+async def test_an_upload_after_the_request_is_compared_with_it(case_db: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.cases.models import Upload
+    from bot.db import make_engine, session_factory
+    from bot.imaging.verdict import Study, Verdict
+
+    tracker = make_tracker(slots={"imaging_center": "Harbor Imaging"})
+    assert compared_with_the_request(tracker) is None  # no request
+    records_requests().record(tracker.sender_id, "socketio", "Harbor Imaging", "")
+    assert compared_with_the_request(tracker) is None  # nothing uploaded since
+    screenshots = Study(date=None, modalities=("OT",), description="", exam_type=None,
+                        body_part=None, age_years=None, series_count=1, image_count=0,
+                        series=(), screenshots_only=True)
+    engine = make_engine(case_db)
+    with session_factory(engine).begin() as session:
+        session.add(Upload(public_id="up_pics", conversation_id=tracker.sender_id,
+                           stored_name="pics", file_count=3, size_bytes=10, kind="pictures",
+                           status="checked", created_at=datetime.now(UTC),
+                           verdict=Verdict(ok=False, message="", studies=(screenshots,)).to_dict()))
+    engine.dispose()
+    text = compared_with_the_request(tracker)
+    assert text is not None
+    assert text.startswith("Compared with your records request to Harbor Imaging: Still missing: "
+                           "the images in DICOM format")
+    assert "the signed report" in text
+    assert "/letters/follow-up.pdf?token=" in text and "missing=dicom&missing=report" in text

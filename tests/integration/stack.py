@@ -138,6 +138,9 @@ def running_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> Ite
         SECONDREAD_SECRET_KEY=secret_key,
         SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         PUBLIC_URL=f"http://127.0.0.1:{web_port}",
+        # Records-request follow-ups: one round after start, then daily; the test of the
+        # follow-ups runs its own web app with short rounds.
+        FOLLOW_UP_ROUND_SECONDS="86400",
         **(extra_env or {}),
     )
     commands = {

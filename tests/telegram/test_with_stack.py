@@ -12,14 +12,18 @@ import zipfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.config import Settings, TelegramSettings
+from bot.db import make_engine, session_factory
+from bot.letters.models import RecordsRequest
 from bot.notify.telegram.ids import keyed_conversation_id
 from bot.security.tokens import issue_token
 from bot.telegram.app import Tuning, running
@@ -396,7 +400,8 @@ sys.exit(main())
 
 @asynccontextmanager
 async def telegram_web_app(
-    stack: Stack, telegram: FakeTelegram, var_dir: Path, inspect_delay: float = 0
+    stack: Stack, telegram: FakeTelegram, var_dir: Path, inspect_delay: float = 0,
+    follow_up_round: float = 86400,
 ) -> AsyncIterator[str]:
     port = free_port()
     env = dict(
@@ -406,6 +411,7 @@ async def telegram_web_app(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=telegram.api_url,
         TEST_INSPECT_DELAY_SECONDS=str(inspect_delay),
+        FOLLOW_UP_ROUND_SECONDS=str(follow_up_round),
     )
     program = ["-c", _SLOW_WEB_APP] if inspect_delay else ["-m", "bot.web"]
     cmd = [sys.executable, *program, "--port", str(port)]
@@ -458,6 +464,55 @@ async def test_the_verdict_of_a_slow_check_reaches_the_telegram_chat(
         m for m in telegram.called("sendMessage", chat) if upload["message"] in m.params["text"]
     ]
     assert len(sent) == 1
+
+
+def _backdate_records_request(stack: Stack, conversation_id: str, days: int) -> None:
+    """As if the letter had been written `days` ago."""
+    engine = make_engine(f"sqlite:///{stack.tracker_db}")
+    try:
+        with session_factory(engine).begin() as session:
+            row = session.scalar(
+                select(RecordsRequest).where(RecordsRequest.conversation_id == conversation_id)
+            )
+            assert row is not None, "the records request was not recorded"
+            row.requested_at -= timedelta(days=days)
+    finally:
+        engine.dispose()
+
+
+async def test_the_letter_comes_as_a_pdf_and_the_day_10_follow_up_reaches_the_chat(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    settings = bridge_settings(stack, telegram, tmp_path)
+    async with bridge(settings):
+        telegram.push(telegram.text(chat, "can you write up the records request"))
+        await next_messages(telegram, chat, 0, lambda new: any("Which imaging center" in t
+                                                               for t in new))
+        before = len(telegram.sent(chat))
+        telegram.push(telegram.text(chat, "Harbor Imaging, Salem"))
+        new = await next_messages(telegram, chat, before,
+                                  lambda new: any("How should they send" in t for t in new))
+        before = len(telegram.sent(chat))
+        await press(telegram, chat, new[-1], "CD or DVD")
+        await next_messages(telegram, chat, before,
+                            lambda new: any("authorization" in t for t in new))
+    assert "I'll check in with you here in 10 days" in _chat_text(telegram, chat)
+    (call,) = telegram.called("sendDocument", chat)
+    assert "/letters/request.pdf?token=" in call.params["document"]
+    (pdf,) = telegram.fetched_documents  # Telegram fetched it from our web app
+    assert pdf.startswith(b"%PDF")
+
+    _backdate_records_request(stack, conversation(stack, chat), days=10)
+    before = len(telegram.sent(chat))
+    # A web app started now (as after a restart) finds the due follow-up in the database.
+    async with telegram_web_app(stack, telegram, tmp_path, follow_up_round=1):
+        new = await next_messages(telegram, chat, before,
+                                  lambda new: any("It's been 10 days" in t for t in new), 90)
+    (follow_up,) = [m for m in new if "It's been 10 days" in (m.get("text") or "")]
+    assert "Harbor Imaging, Salem" in follow_up["text"]
+    assert set(keyboard(follow_up)) == {"Yes, send my files", "Not yet"}
+    await asyncio.sleep(3)  # more rounds: sent once
+    assert _chat_text(telegram, chat).count("It's been 10 days") == 1
 
 
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
