@@ -11,6 +11,7 @@ up at day 10 and day 30; `action_records_follow_up` words those follow-ups.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,10 +32,12 @@ from bot.guidance.records_followup import (
 )
 from bot.guidance.records_letter import LetterFields, parse_delivery
 from bot.guidance.vocabulary import describe_scan
+from bot.imaging.verdict import Verdict
 from bot.letters.requests import records_requests
 from bot.letters.store import load_letter, save_letter
 from bot.notify.telegram.ids import is_telegram
 from bot.security.tokens import issue_token
+from bot.uploads.runtime import upload_service
 
 LINK_TTL_SECONDS = 7 * 24 * 3600
 FOLLOW_UP_PROMISE = (
@@ -102,6 +105,22 @@ def letter_fields(tracker: Tracker) -> LetterFields:
     )
 
 
+def with_the_files(fields: LetterFields, conversation_id: str) -> LetterFields:
+    """The exam dates (and the exam, if the chat did not say) from the DICOM headers of what
+    was already uploaded: the center finds the study by its date."""
+    try:
+        records = upload_service().for_conversation(conversation_id)
+    except StorageUnavailable:
+        return fields
+    studies = [s for r in records if r.verdict for s in Verdict.from_dict(r.verdict).studies]
+    dates = tuple(sorted({s.date for s in studies if s.date}))[-5:]
+    exam = fields.exam
+    if not exam and studies:
+        described = describe_scan(studies[-1].exam_type, studies[-1].body_part)
+        exam = "" if described == "scan" else described
+    return replace(fields, exam=exam, exam_dates=dates or fields.exam_dates)
+
+
 class ActionWriteLetter(Action):
     """Store the letter and send the download links with what to do next."""
 
@@ -112,7 +131,7 @@ class ActionWriteLetter(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         settings = Settings.load()
-        fields = letter_fields(tracker)
+        fields = with_the_files(letter_fields(tracker), tracker.sender_id)
         try:
             save_letter(settings, tracker.sender_id, fields)
         except OSError:
@@ -127,7 +146,8 @@ class ActionWriteLetter(Action):
         blanks = [] if fields.patient_name else ["your name, date of birth and contact"]
         if not fields.exam:
             blanks.append("the exam")
-        blanks.append("the exam date(s)")
+        if not fields.exam_dates:
+            blanks.append("the exam date(s)")
         dispatcher.utter_message(
             text=f"I've written your records request to {fields.center_name}. It asks for the "
             "complete DICOM images, the signed report and earlier scans for comparison, and "

@@ -24,12 +24,16 @@ def domain() -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_records_requests() -> Iterator[None]:
-    """The actions' RecordsRequests follows DATABASE_URL of the test, not of an earlier one."""
+    """The actions' RecordsRequests and UploadService follow DATABASE_URL of the test, not of
+    an earlier one."""
     from bot.letters.requests import records_requests
+    from bot.uploads.runtime import upload_service
 
     records_requests.cache_clear()
+    upload_service.cache_clear()
     yield
     records_requests.cache_clear()
+    upload_service.cache_clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,29 @@ async def test_an_upload_after_the_request_is_compared_with_it(case_db: str) -> 
                            "the images in DICOM format")
     assert "the signed report" in text
     assert "/letters/follow-up.pdf?token=" in text and "missing=dicom&missing=report" in text
+
+
+async def test_the_exam_and_its_dates_come_from_the_uploaded_files(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.cases.models import Upload
+    from bot.db import make_engine, session_factory
+    from bot.imaging.verdict import Study, Verdict
+
+    tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd"})
+    head = Study(date=date(2026, 5, 14), modalities=("MR",), description="", exam_type="mri",
+                 body_part="brain", age_years=None, series_count=3, image_count=90, series=())
+    engine = make_engine(case_db)
+    with session_factory(engine).begin() as session:
+        session.add(Upload(public_id="up_mr", conversation_id=tracker.sender_id,
+                           stored_name="mr", file_count=90, size_bytes=10, kind="dicom",
+                           status="checked", created_at=datetime.now(UTC),
+                           verdict=Verdict(ok=True, message="", studies=(head,)).to_dict()))
+    engine.dispose()
+    await ActionWriteLetter().run(dispatcher, tracker, domain)
+    stored = load_letter(Settings.load(), tracker.sender_id)
+    assert stored is not None
+    assert stored.exam_dates == (date(2026, 5, 14),) and stored.exam == "brain MRI"
+    assert "the exam date(s)" not in dispatcher.messages[0]["text"]
