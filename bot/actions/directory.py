@@ -2,8 +2,9 @@
 
 After the subspecialty answer the patient may ask for names near them; the directory form asks
 for a ZIP code (with the reason, and a way to skip), then `action_find_radiologists` shows a few
-cards, nearest first, and a "more" button. When the registry cannot be asked, one sentence says
-so and the programs and a way to search by hand are given instead; the conversation goes on.
+cards, nearest first, and a "more" button (on Telegram: one numbered list with inline buttons).
+When the registry cannot be asked, one sentence says so and the programs and a way to search by
+hand are given instead; the conversation goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.directory.service import (
     zip_for_city,
 )
 from bot.guidance import nearby, programs, questions
+from bot.notify.telegram.ids import is_telegram
 
 SKIPPED = "skip"
 # The registry gets this long (all its pages and retries) before the patient hears why not.
@@ -91,6 +93,9 @@ def _programs_text(key: str | None) -> str:
     return programs.format_programs(programs.programs_for(key))
 
 
+NEXT_QUESTION = "Would you like more names, or shall we open a case so our team can help?"
+
+
 class ActionFindRadiologists(Action):
     """Cards for the listings nearest the ZIP code; "Show more" pages on."""
 
@@ -130,13 +135,24 @@ class ActionFindRadiologists(Action):
                 text=f"That's all the listings I found near {postal_code}.", buttons=[CASE_BUTTON]
             )
             return [SlotSet("directory_page", page)]
-        if page == 0:
-            dispatcher.utter_message(text=nearby.INTRO.format(zip=postal_code))
+        has_more = len(result.ranked) > (page + 1) * nearby.CARDS_PER_PAGE
+        buttons = [MORE_BUTTON, CASE_BUTTON] if has_more else [CASE_BUTTON]
+        intro = nearby.INTRO.format(zip=postal_code) if page == 0 else ""
+        if is_telegram(tracker.sender_id):
+            # A chat shows one message per bubble: a compact numbered list in one message,
+            # with the inline buttons under it.
+            first = page * nearby.CARDS_PER_PAGE + 1
+            listing = "\n\n".join(
+                f"{number}. {nearby.card(item)}" for number, item in enumerate(shown, first)
+            )
+            dispatcher.utter_message(
+                text="\n\n".join(part for part in (intro, listing, NEXT_QUESTION) if part),
+                buttons=buttons,
+            )
+            return [SlotSet("directory_page", page)]
+        if intro:
+            dispatcher.utter_message(text=intro)
         for item in shown:
             dispatcher.utter_message(text=nearby.card(item))
-        has_more = len(result.ranked) > (page + 1) * nearby.CARDS_PER_PAGE
-        dispatcher.utter_message(
-            text="Would you like more names, or shall we open a case so our team can help?",
-            buttons=[MORE_BUTTON, CASE_BUTTON] if has_more else [CASE_BUTTON],
-        )
+        dispatcher.utter_message(text=NEXT_QUESTION, buttons=buttons)
         return [SlotSet("directory_page", page)]

@@ -129,6 +129,20 @@ async def test_nearest_listings_as_cards_with_more(
     assert len({tuple(sorted(r.items())) for r in registry.requests}) == len(registry.requests)
 
 
+async def test_on_telegram_the_listings_are_one_numbered_list_with_the_buttons(
+    registry: FakeRegistry, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"suggested_subspecialty": "pediatric", "patient_zip": "19101"})
+    tracker.sender_id = "telegram:5f2c"
+    await ActionFindRadiologists().run(dispatcher, tracker, domain)
+    (message,) = dispatcher.messages
+    assert "near 19101" in message["text"]
+    assert "\n\n1. Kid Reader1, MD" in message["text"] and "\n\n4. " in message["text"]
+    assert "\n\n5. " not in message["text"]
+    assert message["text"].endswith("shall we open a case so our team can help?")
+    assert [b["payload"] for b in message["buttons"]] == ["/find_nearby_more", "/open_case"]
+
+
 async def test_an_unreachable_registry_is_one_sentence_then_the_programs(
     monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
