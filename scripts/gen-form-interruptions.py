@@ -12,8 +12,11 @@ FORMS = ["worthwhile_form", "subspecialist_form", "insurance_form", "case_form",
 RESUMING = {"help": "utter_form_help", "bot_challenge": "utter_iamabot",
             "ask_diagnosis": "utter_disclaimer", "upload_files": "action_handle_uploads",
             "EXTERNAL_uploads_checked": "action_handle_uploads",
-            "EXTERNAL_records_follow_up": "action_records_follow_up", "ask_privacy": "utter_privacy",
+            "EXTERNAL_records_follow_up": "action_records_follow_up",
+            "ask_privacy": "utter_privacy",
             "request_records": "utter_records_brief", "records_delay": "utter_records_brief"}
+# "Stop" at the ZIP question means "not my location": the programs, which need none.
+AFTER_STOP = {"directory_form": "action_find_radiologists"}
 # These end the form: emergencies first, a person, or erasing everything.
 ENDING = {"red_flag": ["action_emergency_guidance"], "human_handoff": ["action_handoff"]}
 
@@ -41,7 +44,7 @@ def main() -> None:
                         [f"intent: {intent}", *[f"action: {a}" for a in actions], *end],
                         wait=True)
         out += rule(f"stop inside {form} ends it", form,
-                    ["intent: stop", *end, "action: utter_stopped"])
+                    ["intent: stop", *end, f"action: {AFTER_STOP.get(form, 'utter_stopped')}"])
         out += rule(f"delete my data inside {form} ends it", form,
                     ["intent: delete_my_data", *end, "action: utter_confirm_delete"])
     Path("data/rules/form_interruptions.yml").write_text("\n".join(out))

@@ -67,7 +67,8 @@ class ValidateDirectoryForm(FormValidationAction):
         if postal_code:
             return {"patient_zip": postal_code}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "deny" or nearby.wants_to_skip(text):
+        # "No", "I don't know it", or not wanting to say: the programs, which need no place.
+        if intent in ("deny", "dont_know") or nearby.wants_to_skip(text):
             return {"patient_zip": SKIPPED}
         reply = questions.question_reply(text)
         if reply is not None:

@@ -50,7 +50,8 @@ def parse_city_state(text: str | None) -> tuple[str, str] | None:
 
 # "I'd prefer not to tell you where I live", "not comfortable sharing my zip code".
 _DECLINE = re.compile(
-    r"\b(?:rather not|prefer not to|dont want to|do not want to|not comfortable|wont|will not|"
+    r"\b(?:rather not|prefer not to|(?:dont|do not) (?:really )?want to|not comfortable|wont|"
+    r"will not|"
     r"not going to) (?:\w+ ){0,2}(?:give|giving|share|sharing|say|saying|tell|telling|provide|"
     r"type|enter)\b"
 )

@@ -148,6 +148,14 @@ _FROM_A_REPORT = re.compile(
 )
 
 
+_WILL_IT_PAY = re.compile(
+    r"\b(?:will|would|does|do|is|can|could)\b.{0,40}\b(?:pay|pays|cover|covers|covered|"
+    r"reimburse\w*|paid for)\b|\bhow much\b.{0,30}\b(?:cost|pay|charge)\w*"
+)
+_INSURER = re.compile(r"\b(?:insurance|insurer|medicare|medicaid|health plan|my plan|hmo|ppo|"
+                      r"aetna|cigna|united ?healthcare|blue cross|kaiser|tricare)\b")
+
+
 def asks_anywhere(text: str | None) -> bool:
     """Some sentence of the message asks ("...last week. how would we go about it")."""
     if not text:
@@ -158,13 +166,16 @@ def asks_anywhere(text: str | None) -> bool:
 
 def fallback_route(text: str | None) -> str | None:
     """What to do with a message the NLU was unsure about that still asks one of our questions:
-    "letter_form" (write to the imaging center for me), "worthwhile_form" (is a second read
-    worth it / how do we get one), "utter_disclaimer" (what does this finding mean), or None."""
+    "letter_form" (write to the imaging center for me), "insurance_form" (will my insurer
+    pay), "worthwhile_form" (is a second read worth it / how do we get one), "utter_disclaimer"
+    (what does this finding mean), or None."""
     if not asks_anywhere(text) and not _WRITE_FOR_ME.search(normalize_text(text)):
         return None
     clean = normalize_text(text)
     if _WRITE_FOR_ME.search(clean) and _TO_THE_CENTER.search(clean):
         return "letter_form"
+    if _WILL_IT_PAY.search(clean) and _INSURER.search(clean):
+        return "insurance_form"
     if _SECOND_READ.search(clean):
         return "worthwhile_form"
     if _WHAT_IT_MEANS.search(clean) and _FROM_A_REPORT.search(clean):

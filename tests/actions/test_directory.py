@@ -67,6 +67,7 @@ async def test_the_zip_is_asked_only_once_the_subspecialty_is_known(
         ("skip", "stop", "skip"),
         ("/deny", "deny", "skip"),
         ("I'd rather not say", "deny", "skip"),
+        ("no idea what it is", "dont_know", "skip"),
         ("Boston, MA", "inform", "02108"),  # a city and state: one of its ZIP codes
         ("Philly", "inform", None),
     ],

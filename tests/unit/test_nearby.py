@@ -51,7 +51,8 @@ def test_parse_zip(text: str | None, expected: str | None) -> None:
     ("text", "expected"),
     [("skip", True), ("No thanks", True), ("I'd rather not say", True), ("19104", False),
      ("not sure what my zip is", False), ("i'd prefer not to share where i am", True),
-     ("I won't give you my postcode", True), ("not comfortable telling you my city", True)],
+     ("I won't give you my postcode", True), ("not comfortable telling you my city", True),
+     ("i do not really want to say my zip", True)],
 )
 def test_wants_to_skip(text: str, expected: bool) -> None:
     assert wants_to_skip(text) is expected

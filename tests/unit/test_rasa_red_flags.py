@@ -81,8 +81,10 @@ def test_the_component_runs_after_the_fallback_classifier() -> None:
     pipeline = [
         step["name"] for step in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
     ]
-    assert pipeline[-1] == "bot.rasa_ext.red_flags.RedFlagOverride"
-    assert pipeline.index("FallbackClassifier") < pipeline.index(pipeline[-1])
+    red_flags = pipeline.index("bot.rasa_ext.red_flags.RedFlagOverride")
+    assert pipeline.index("FallbackClassifier") < red_flags
+    # The only component after it routes questions and never touches an emergency.
+    assert pipeline[red_flags + 1:] == ["bot.rasa_ext.question_router.QuestionRouter"]
 
 
 def test_red_flags_stays_importable_by_rasas_python() -> None:

@@ -1,0 +1,81 @@
+"""The question at the end of a long message wins over the statement before it.
+
+"My grandmother is 90 and had a CT of her lungs last month. What do we do so another radiologist
+looks at it?" reads to DIET as details (`inform`) or as a neighbouring records question, and the
+question is lost ("Thanks, I've noted that"). This component runs after the red-flag override
+and, when the NLU chose an intent that does not answer a question (`inform`, `nlu_fallback`,
+`dont_know`, `out_of_scope`) or a neighbouring records intent, and
+`bot.guidance.questions.fallback_route` finds one of our questions in the message, sets the
+intent that starts that journey: write the records request, the insurance questions, is a second
+read worth it, or the no-interpretation answer. The NLU's ranking stays below it. Emergencies,
+button payloads and every other intent are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent  # type: ignore[import-not-found]
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe  # type: ignore[import-not-found]
+from rasa.engine.storage.resource import Resource  # type: ignore[import-not-found]
+from rasa.engine.storage.storage import ModelStorage  # type: ignore[import-not-found]
+from rasa.shared.nlu.training_data.message import Message  # type: ignore[import-not-found]
+from rasa.shared.nlu.training_data.training_data import (  # type: ignore[import-not-found]
+    TrainingData,
+)
+
+from bot.guidance.questions import fallback_route
+
+# The intent that starts each journey fallback_route names.
+INTENT_FOR = {
+    "letter_form": "request_letter",
+    "insurance_form": "ask_insurance",
+    "worthwhile_form": "ask_worthwhile",
+    "utter_disclaimer": "ask_diagnosis",
+}
+# Intents a question may hide behind: statements, "not understood", and neighbours that
+# answer something else.
+ROUTABLE = {
+    "inform", "nlu_fallback", "dont_know", "out_of_scope", "records_delay", "request_records",
+}
+
+
+def route(message_data: dict[str, Any], text: str | None) -> bool:
+    """Set the journey's intent when the message asks one of our questions; True if changed."""
+    if not text or text.startswith("/"):
+        return False
+    intent = (message_data.get("intent") or {}).get("name")
+    if intent not in ROUTABLE:
+        return False
+    journey = fallback_route(text)
+    wanted = INTENT_FOR.get(journey or "")
+    if wanted is None or wanted == intent:
+        return False
+    top = {"name": wanted, "confidence": 1.0}
+    ranking = [r for r in (message_data.get("intent_ranking") or []) if r.get("name") != wanted]
+    message_data["intent"] = top
+    message_data["intent_ranking"] = [dict(top), *ranking]
+    return True
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouter(GraphComponent):  # type: ignore[misc]
+    """After the red-flag override: the question a statement hides decides the journey."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> QuestionRouter:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            route(message.data, message.get("text"))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,64 @@
+"""The graph component that lets a question at the end of a statement start its journey.
+
+It imports Rasa, which only the Rasa environment (.venv-rasa, Python 3.10) has, so the checks
+run there in a subprocess; the held-out conversations exercise it through the real stack.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+CHECKS = r"""
+from rasa.shared.nlu.training_data.message import Message
+from bot.rasa_ext.question_router import QuestionRouter, route
+
+def parsed(text, intent, confidence=0.9):
+    message = Message(data={"text": text})
+    message.data["intent"] = {"name": intent, "confidence": confidence}
+    message.data["intent_ranking"] = [{"name": intent, "confidence": confidence}]
+    return message
+
+component = QuestionRouter.create({}, None, None, None)
+cases = [
+    # (text, the NLU's intent, the intent after the router)
+    ("my uncle had an MRI of his spine in June. how do we get a second opinion on it",
+     "inform", "ask_worthwhile"),
+    ("my plan is a Medicare Advantage HMO and the surgeon wants another read, will Medicare "
+     "cover that?", "inform", "ask_insurance"),
+    ("could you draft a message to the clinic's records office for my x-rays", "records_delay",
+     "request_letter"),
+    ("the ultrasound report says there is a hemangioma. what is that?", "nlu_fallback",
+     "ask_diagnosis"),
+    # Statements, other intents, emergencies and buttons are left alone.
+    ("my uncle had an MRI of his spine in June", "inform", "inform"),
+    ("is a second opinion worth it for my MRI?", "ask_worthwhile", "ask_worthwhile"),
+    ("he can't move his left arm since an hour ago, should someone else read the CT?",
+     "red_flag", "red_flag"),
+    ('/inform{"plan_type":"medicare"}', "inform", "inform"),
+    ("will my insurance pay for a second read?", "ask_insurance", "ask_insurance"),
+]
+messages = [parsed(text, intent) for text, intent, _ in cases]
+component.process(messages)
+for message, (text, _, expected) in zip(messages, cases):
+    assert message.data["intent"]["name"] == expected, (text, message.data["intent"])
+routed = messages[0].data
+assert routed["intent"] == {"name": "ask_worthwhile", "confidence": 1.0}
+assert [r["name"] for r in routed["intent_ranking"]] == ["ask_worthwhile", "inform"]
+assert route({}, "") is False and route({}, None) is False
+print("ok")
+"""
+
+
+def test_a_question_in_a_statement_starts_its_journey() -> None:
+    if not RASA_PYTHON.exists():
+        pytest.skip("the Rasa environment is not installed")
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.strip().endswith("ok"), result.stderr[-3000:]
