@@ -89,6 +89,7 @@ crossval: $(RASA_VENV)/.installed
 # a stack started for the run; prints the pass rate per category and the failures.
 eval: install train
 	$(ENV) $(PY) -m tests.conversations.runner --json "$$VAR_DIR/eval.json"
+	$(ENV) $(PY) -m tests.reports.pairs
 
 # Property-based fuzzing of the upload inspection (bot/imaging): 10,000 mutated files.
 # Asks the real NPI Registry once (needs the internet; never part of make test).

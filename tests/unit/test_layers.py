@@ -12,7 +12,7 @@ from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 ADAPTERS = ("bot.actions", "bot.web", "bot.telegram")
-PURE_DOMAIN = ("bot.guidance", "bot.imaging")
+PURE_DOMAIN = ("bot.guidance", "bot.imaging", "bot.reports")
 IO_LIBRARIES = ("sqlalchemy", "httpx", "fastapi", "starlette", "telegram", "requests", "aiohttp")
 
 
