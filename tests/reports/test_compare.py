@@ -40,3 +40,28 @@ def test_the_same_report_twice_has_no_differences() -> None:
     text = "FINDINGS: 8 mm right lower lobe nodule. Small left effusion. Lung-RADS 3."
     comparison = compare(read_report(text), read_report(text))
     assert comparison.differences == () and not comparison.urgent
+
+
+def test_questions_for_the_doctor_follow_the_differences() -> None:
+    from bot.reports.doctor_questions import THIRD_OPINION, doctor_questions
+
+    a = read_report("FINDINGS: No pleural effusion. IMPRESSION: Normal. BI-RADS 1.")
+    b = read_report("FINDINGS: Small right pleural effusion. A 6 mm nodule in the right lower "
+                    "lobe. IMPRESSION: BI-RADS 2.")
+    questions = doctor_questions(compare(a, b))
+    assert questions[0].startswith("Report A says effusion")
+    assert any("Report B mentions nodule, right lower lobe (present, 6 mm)" in q
+               for q in questions)
+    assert any("BI-RADS 1" in q and "BI-RADS 2" in q for q in questions)
+    assert questions[-1] == THIRD_OPINION
+    # They ask the doctor; they never say which report is right.
+    verdicts = ("is right", "is wrong", "is correct", "more accurate", "mistake")
+    assert not any(word in q.lower() for q in questions for word in verdicts)
+    assert doctor_questions(compare(a, a)) == []
+
+
+def test_every_finding_kind_has_plain_words() -> None:
+    from bot.reports.glossary import GLOSSARY
+    from bot.reports.vocabulary import KINDS
+
+    assert {kind for kind, _ in KINDS} <= set(GLOSSARY)
