@@ -4,7 +4,7 @@
 looks at it?" reads to DIET as details (`inform`) or as a neighbouring records question, and the
 question is lost ("Thanks, I've noted that"). This component runs after the red-flag override
 and, when the NLU chose an intent that does not answer a question (`inform`, `nlu_fallback`,
-`dont_know`, `out_of_scope`) or a neighbouring records intent, and
+`dont_know`, `out_of_scope`), or a records intent for a "write it for me" request, and
 `bot.guidance.questions.fallback_route` finds one of our questions in the message, sets the
 intent that starts that journey: write the records request, the insurance questions, is a second
 read worth it, or the no-interpretation answer. The NLU's ranking stays below it. Emergencies,
@@ -33,10 +33,12 @@ INTENT_FOR = {
     "worthwhile_form": "ask_worthwhile",
     "utter_disclaimer": "ask_diagnosis",
 }
-# Intents a question may hide behind: statements, "not understood", and neighbours that
-# answer something else.
+# Intents a question may hide behind: statements and "not understood" (any journey), and the
+# records intents, whose only neighbour is "write it for me" (a records question that names
+# "another doctor" is still a records question).
 ROUTABLE = {
-    "inform", "nlu_fallback", "dont_know", "out_of_scope", "records_delay", "request_records",
+    "inform": None, "nlu_fallback": None, "dont_know": None, "out_of_scope": None,
+    "records_delay": {"request_letter"}, "request_records": {"request_letter"},
 }
 
 
@@ -49,7 +51,8 @@ def route(message_data: dict[str, Any], text: str | None) -> bool:
         return False
     journey = fallback_route(text)
     wanted = INTENT_FOR.get(journey or "")
-    if wanted is None or wanted == intent:
+    allowed = ROUTABLE[intent]
+    if wanted is None or wanted == intent or (allowed is not None and wanted not in allowed):
         return False
     top = {"name": wanted, "confidence": 1.0}
     ranking = [r for r in (message_data.get("intent_ranking") or []) if r.get("name") != wanted]

@@ -42,6 +42,9 @@ cases = [
      "red_flag", "red_flag"),
     ('/inform{"plan_type":"medicare"}', "inform", "inform"),
     ("will my insurance pay for a second read?", "ask_insurance", "ask_insurance"),
+    # A records question stays one, even when it names another doctor.
+    ("which files must I ask the hospital for so a different radiologist can read them",
+     "request_records", "request_records"),
 ]
 messages = [parsed(text, intent) for text, intent, _ in cases]
 component.process(messages)
