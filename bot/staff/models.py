@@ -13,7 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.cases.models import Base
 
-ROLES = ("admin", "agent")
 REVIEW_STATUSES = ("reviewed", "follow_up")
 
 

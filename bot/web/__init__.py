@@ -1,1 +1,5 @@
-"""The web app: health check and home page (uploads, widget and console come later)."""
+"""The web app (FastAPI, `app.create_app`): the health check and home page, the widget's
+assets and sessions (`widget.py`, `sessions_api.py`), uploads and the upload page
+(`uploads_api.py`), the records letters (`letters_api.py`) and the staff console (`console/`).
+Its lifespan runs the upload inspection worker, the daily retention job and the records
+requests' follow-ups."""
