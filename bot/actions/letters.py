@@ -26,6 +26,7 @@ from bot.db import StorageUnavailable
 from bot.guidance import questions
 from bot.guidance.records_followup import (
     FOLLOW_UP_DAYS,
+    Arrival,
     day_10_message,
     day_30_message,
     still_missing_sentence,
@@ -218,12 +219,15 @@ def compared_with_the_request(tracker: Tracker) -> str | None:
         return None
     center = status.center_name or "the imaging center"
     text = f"Compared with your records request to {center}: "
-    text += still_missing_sentence(status.arrived)
-    wrong = [key for key in status.arrived.missing if key in ("dicom", "report")]
-    note = follow_up_note_link(tracker, wrong) if wrong else None
-    if note:
-        text += f"\nHere is a short note for the center naming what is missing: {note}"
-    return text
+    return text + still_missing_sentence(status.arrived) + note_for_what_is_missing(tracker,
+                                                                                   status.arrived)
+
+
+def note_for_what_is_missing(tracker: Tracker, arrived: Arrival) -> str:
+    """The follow-up note's link when what arrived lacks the images or the report, else ""."""
+    wrong = [key for key in arrived.missing if key in ("dicom", "report")]
+    note = follow_up_note_link(tracker, wrong) if wrong and arrived.anything else None
+    return f"\nHere is a short note for the center naming what is missing: {note}" if note else ""
 
 
 FOLLOW_UP_BUTTONS = {
@@ -264,11 +268,7 @@ class ActionRecordsFollowUp(Action):
         requested_on = status.requested_at.date()
         if step == "day10":
             text = day_10_message(status.center_name, requested_on, status.arrived)
-            wrong = [key for key in status.arrived.missing if key in ("dicom", "report")]
-            arrived_wrong = wrong and status.arrived.anything
-            note = follow_up_note_link(tracker, wrong) if arrived_wrong else None
-            if note:
-                text += f"\nHere is a short note for the center naming what is missing: {note}"
+            text += note_for_what_is_missing(tracker, status.arrived)
         else:
             text = day_30_message(status.center_name, requested_on)
         dispatcher.utter_message(text=text, buttons=FOLLOW_UP_BUTTONS[step])

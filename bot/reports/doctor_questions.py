@@ -12,28 +12,27 @@ THIRD_OPINION = (
 CHANGES_CARE = ("presence", "only_in_a", "only_in_b", "category", "recommendation")
 
 
+_QUESTIONS = {
+    "only_in_b": "Report B mentions {subject} ({b}) that report A does not. Which report fits "
+                 "my symptoms and history, and does it need follow-up?",
+    "only_in_a": "Report A mentions {subject} ({a}) that report B does not. Which report fits "
+                 "my symptoms and history, and does it need follow-up?",
+    "presence": "Report A says {subject}: {a}; report B says: {b}. Which fits what you see, and "
+                "would another test settle it?",
+    "side": "The reports place the {subject} on different sides (A: {a}; B: {b}). Could the "
+            "images be checked again for the side?",
+    "size": "The reports measure the {subject} differently (A: {a}; B: {b}). Which measurement "
+            "should later scans be compared with?",
+    "category": "Report A gives {a} and report B {b}. Which category will guide my care, and "
+                "what is the next step?",
+    "recommendation": "Report A recommends {a}; report B recommends {b}. Which plan do you "
+                      "suggest for me, and why?",
+}
+
+
 def question_for(difference: Difference) -> str:
     d = difference
-    if d.kind == "only_in_b":
-        return (f"Report B mentions {d.subject} ({d.b}) that report A does not. Which report "
-                "fits my symptoms and history, and does it need follow-up?")
-    if d.kind == "only_in_a":
-        return (f"Report A mentions {d.subject} ({d.a}) that report B does not. Which report "
-                "fits my symptoms and history, and does it need follow-up?")
-    if d.kind == "presence":
-        return (f"Report A says {d.subject}: {d.a}; report B says: {d.b}. Which fits what you "
-                "see, and would another test settle it?")
-    if d.kind == "side":
-        return (f"The reports place the {d.subject} on different sides (A: {d.a}; B: {d.b}). "
-                "Could the images be checked again for the side?")
-    if d.kind == "size":
-        return (f"The reports measure the {d.subject} differently (A: {d.a}; B: {d.b}). Which "
-                "measurement should later scans be compared with?")
-    if d.kind == "category":
-        return (f"Report A gives {d.a} and report B {d.b}. Which category will guide my care, "
-                "and what is the next step?")
-    return (f"Report A recommends {d.a}; report B recommends {d.b}. Which plan do you suggest "
-            "for me, and why?")
+    return _QUESTIONS[d.kind].format(subject=d.subject, a=d.a, b=d.b)
 
 
 def doctor_questions(comparison: Comparison) -> list[str]:

@@ -176,10 +176,6 @@ async def test_a_follow_up_of_an_erased_request_says_nothing(
 
 
 async def test_an_upload_after_the_request_is_compared_with_it(case_db: str) -> None:
-    from datetime import UTC, datetime
-
-    from bot.cases.models import Upload
-    from bot.db import make_engine, session_factory
     from bot.imaging.verdict import Study, Verdict
 
     tracker = make_tracker(slots={"imaging_center": "Harbor Imaging"})
@@ -189,13 +185,7 @@ async def test_an_upload_after_the_request_is_compared_with_it(case_db: str) -> 
     screenshots = Study(date=None, modalities=("OT",), description="", exam_type=None,
                         body_part=None, age_years=None, series_count=1, image_count=0,
                         series=(), screenshots_only=True)
-    engine = make_engine(case_db)
-    with session_factory(engine).begin() as session:
-        session.add(Upload(public_id="up_pics", conversation_id=tracker.sender_id,
-                           stored_name="pics", file_count=3, size_bytes=10, kind="pictures",
-                           status="checked", created_at=datetime.now(UTC),
-                           verdict=Verdict(ok=False, message="", studies=(screenshots,)).to_dict()))
-    engine.dispose()
+    with_upload(case_db, tracker.sender_id, Verdict(ok=False, message="", studies=(screenshots,)))
     text = compared_with_the_request(tracker)
     assert text is not None
     assert text.startswith("Compared with your records request to Harbor Imaging: Still missing: "
@@ -207,24 +197,28 @@ async def test_an_upload_after_the_request_is_compared_with_it(case_db: str) -> 
 async def test_the_exam_and_its_dates_come_from_the_uploaded_files(
     case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    from datetime import UTC, datetime
-
-    from bot.cases.models import Upload
-    from bot.db import make_engine, session_factory
     from bot.imaging.verdict import Study, Verdict
 
     tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd"})
     head = Study(date=date(2026, 5, 14), modalities=("MR",), description="", exam_type="mri",
                  body_part="brain", age_years=None, series_count=3, image_count=90, series=())
-    engine = make_engine(case_db)
-    with session_factory(engine).begin() as session:
-        session.add(Upload(public_id="up_mr", conversation_id=tracker.sender_id,
-                           stored_name="mr", file_count=90, size_bytes=10, kind="dicom",
-                           status="checked", created_at=datetime.now(UTC),
-                           verdict=Verdict(ok=True, message="", studies=(head,)).to_dict()))
-    engine.dispose()
+    with_upload(case_db, tracker.sender_id, Verdict(ok=True, message="", studies=(head,)))
     await ActionWriteLetter().run(dispatcher, tracker, domain)
     stored = load_letter(Settings.load(), tracker.sender_id)
     assert stored is not None
     assert stored.exam_dates == (date(2026, 5, 14),) and stored.exam == "brain MRI"
     assert "the exam date(s)" not in dispatcher.messages[0]["text"]
+
+
+def with_upload(database_url: str, conversation_id: str, verdict: Any) -> None:
+    """A checked upload of the conversation, made now (after any records request)."""
+    from datetime import UTC, datetime
+
+    from bot.db import make_engine, session_factory
+    from tests.letters.test_requests import add_checked_upload
+
+    engine = make_engine(database_url)
+    try:
+        add_checked_upload(session_factory(engine), conversation_id, datetime.now(UTC), verdict)
+    finally:
+        engine.dispose()
