@@ -27,8 +27,10 @@ from bot.guidance import questions
 from bot.guidance.records_followup import (
     FOLLOW_UP_DAYS,
     Arrival,
+    ask_again_for,
     day_10_message,
     day_30_message,
+    missing_from_delivery,
     still_missing_sentence,
 )
 from bot.guidance.records_letter import LetterFields, parse_delivery
@@ -44,6 +46,13 @@ LINK_TTL_SECONDS = 7 * 24 * 3600
 FOLLOW_UP_PROMISE = (
     "\nI'll check in with you here in 10 days to ask whether the images and report have "
     "arrived, and again at 30 days (the deadline the law gives the center) if they haven't."
+)
+
+
+REMIND_ME_HERE = "Remind me here when I come back"
+REMIND_ME_PROMISE = (
+    f'\nIf this is your own device, press "{REMIND_ME_HERE}": this chat then stays here, and '
+    "when you open it after day 10 I'll ask whether everything has arrived."
 )
 
 
@@ -171,15 +180,28 @@ class ActionWriteLetter(Action):
             text="If the center will send the images straight to a second-opinion radiologist, "
             "it may ask for your written authorization instead. Here it is, with everything "
             f"the law requires: {base}/authorization.pdf?token={token}",
-            buttons=[{"title": "Open a second-opinion case", "payload": "/open_case"}],
+            buttons=[
+                {"title": "Open a second-opinion case", "payload": "/open_case"},
+                *self.remind_me_here(tracker, follows_up),
+            ],
         )
         return [SlotSet("letter_written_on", date.today().isoformat())]
+
+    @staticmethod
+    def remind_me_here(tracker: Tracker, recorded: bool) -> list[dict[str, str]]:
+        """The widget's own button (its payload never reaches the bot): it keeps this chat on
+        the patient's device until the follow-ups are over, so the next visit opens it again."""
+        if recorded and tracker.get_latest_input_channel() == "socketio":
+            return [{"title": REMIND_ME_HERE, "payload": "widget:remember"}]
+        return []
 
     @staticmethod
     def follow_up_note(tracker: Tracker, recorded: bool) -> str:
         # Telegram can write first; a widget chat is seen again only if the patient returns.
         if recorded and is_telegram(tracker.sender_id):
             return FOLLOW_UP_PROMISE
+        if ActionWriteLetter.remind_me_here(tracker, recorded):
+            return follow_up_dates(date.today()) + REMIND_ME_PROMISE
         return follow_up_dates(date.today())
 
 
@@ -273,3 +295,64 @@ class ActionRecordsFollowUp(Action):
             text = day_30_message(status.center_name, requested_on)
         dispatcher.utter_message(text=text, buttons=FOLLOW_UP_BUTTONS[step])
         return []
+
+
+def wrong_delivery_reply(tracker: Tracker) -> str | None:
+    """When the patient says what the center sent wrong or left out: the note asking for it.
+    None when the message names nothing missing."""
+    missing = missing_from_delivery(tracker.latest_message.get("text"))
+    if not missing:
+        return None
+    wanted = ask_again_for(missing)
+    link = follow_up_note_link(tracker, list(missing))
+    if link is None:
+        return (
+            f"That isn't everything you're entitled to. Ask them in writing for {wanted}, "
+            "citing your HIPAA right of access (45 CFR 164.524)."
+        )
+    return (
+        f"That isn't everything you're entitled to. Here is a short note for the center asking "
+        f"for {wanted}, citing your HIPAA right of access: {link}\nSend it through their patient "
+        "portal or by email, or hand it in, and keep a copy."
+    )
+
+
+class ActionRecordsDelay(Action):
+    """The center is slow or sent the wrong thing: the note naming what is missing when the
+    patient says what it is, otherwise what to do about the delay."""
+
+    def name(self) -> str:
+        return "action_records_delay"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        note = wrong_delivery_reply(tracker)
+        if note:
+            dispatcher.utter_message(text=note, buttons=WRONG_DELIVERY_BUTTONS)
+        else:
+            dispatcher.utter_message(response="utter_records_delay")
+        return []
+
+
+class ActionRecordsWhat(Action):
+    """Getting the records starts with what to ask for; when the patient already received
+    something incomplete ("they only gave me JPEGs"), the note for the center comes first."""
+
+    def name(self) -> str:
+        return "action_records_what"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        note = wrong_delivery_reply(tracker)
+        if note:
+            dispatcher.utter_message(text=note)
+        dispatcher.utter_message(response="utter_records_what")
+        return []
+
+
+WRONG_DELIVERY_BUTTONS = [
+    {"title": "Open a second-opinion case", "payload": "/open_case"},
+    {"title": "Talk to a person", "payload": "/human_handoff"},
+]

@@ -4,7 +4,8 @@ The web app runs `follow_ups_forever`; each round asks the database what is due,
 lost when the process restarts and a follow-up that could not be delivered (Rasa down) is
 simply due again next round. Each follow-up is triggered through Rasa (the conversation runs
 action_records_follow_up as if the patient had asked), so it is in the conversation's history:
-socket.io pushes it to an open widget and the widget shows it on the patient's next visit;
+socket.io pushes it to an open widget, and the widget shows it on the patient's next visit
+(when they asked to be reminded on that device, bot/web/sessions_api.py keeps the chat for them);
 Telegram conversations get it as a message in their chat.
 """
 

@@ -5,7 +5,10 @@ the same token the web app issues. The scope says what the holder may do:
 ``conversation`` (the widget: chat, history and uploads), ``upload`` (uploads by a channel
 bridge, which then tells the bot itself) or ``link`` (an upload page link sent in a chat: the
 web app tells the bot when the check is done, since no chat message follows) or ``letter``
-(a download link for the conversation's records-request letter, bot/web/letters_api.py).
+(a download link for the conversation's records-request letter, bot/web/letters_api.py) or
+``resume`` (kept by the widget on the patient's own device after a records request, when they
+ask to be reminded there: it can only be swapped for a fresh ``conversation`` token while the
+request is on record, bot/web/sessions_api.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 import jwt
 
 ALGORITHM = "HS256"
-SCOPES = ("conversation", "upload", "link", "letter")
+SCOPES = ("conversation", "upload", "link", "letter", "resume")
 
 
 class InvalidToken(Exception):

@@ -63,14 +63,16 @@ def make_tracker(
     set_this_turn: dict[str, Any] | None = None,
     active_loop: str | None = None,
     history: list[dict[str, Any]] | None = None,
+    channel: str | None = None,
 ) -> Tracker:
-    """A tracker whose latest user message is `text`; `set_this_turn` are slots set since then
-    (what a form validates); `history` are earlier events."""
+    """A tracker whose latest user message is `text` (from `channel`, as Rasa records it);
+    `set_this_turn` are slots set since then (what a form validates); `history` are earlier
+    events."""
     state = copy.deepcopy(json.loads((HERE / "fixtures" / "tracker_base.json").read_text()))
     state["slots"].update(slots or {})
     state["slots"].update(set_this_turn or {})
     state["events"].extend(history or [])
-    state["events"].append(user_event(text, intent))
+    state["events"].append({**user_event(text, intent), "input_channel": channel})
     state["events"].extend(
         {"event": "slot", "name": name, "value": value}
         for name, value in (set_this_turn or {}).items()

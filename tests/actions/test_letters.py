@@ -11,7 +11,10 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.letters import (
+    REMIND_ME_HERE,
+    ActionRecordsDelay,
     ActionRecordsFollowUp,
+    ActionRecordsWhat,
     ActionWriteLetter,
     ValidateLetterForm,
     compared_with_the_request,
@@ -107,6 +110,33 @@ async def test_the_letter_is_stored_and_offered_as_token_bound_links(
     # A widget chat may be closed by then: the dates for the patient's calendar instead.
     assert "check in" not in text and "For your calendar" in text
     assert not any("attachment" in m and m["attachment"] for m in dispatcher.messages)
+
+
+async def test_in_the_widget_the_patient_may_ask_to_be_reminded_on_their_next_visit(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd"},
+                           channel="socketio")
+    await ActionWriteLetter().run(dispatcher, tracker, domain)
+    assert "For your calendar" in dispatcher.messages[0]["text"]
+    assert f'press "{REMIND_ME_HERE}"' in dispatcher.messages[0]["text"]
+    buttons = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    assert buttons == ["/open_case", "widget:remember"]
+
+
+async def test_no_reminder_button_where_it_would_do_nothing(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slots = {"imaging_center": "Harbor Imaging", "letter_delivery": "cd"}
+    # Another channel (REST) has no widget to act on it.
+    await ActionWriteLetter().run(dispatcher, make_tracker(slots=slots, channel="rest"), domain)
+    # Nor when the request could not be recorded: nothing would follow up.
+    monkeypatch.setattr("bot.actions.letters.record_request", lambda *_: False)
+    await ActionWriteLetter().run(dispatcher, make_tracker(slots=slots, channel="socketio"), domain)
+    buttons = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    assert buttons == ["/open_case", "/open_case"]
+    assert not any(REMIND_ME_HERE in (m.get("text") or "") for m in dispatcher.messages)
 
 
 def telegram_tracker(**slots: Any) -> Any:
@@ -222,3 +252,60 @@ def with_upload(database_url: str, conversation_id: str, verdict: Any) -> None:
         add_checked_upload(session_factory(engine), conversation_id, datetime.now(UTC), verdict)
     finally:
         engine.dispose()
+
+
+async def test_a_delivery_without_the_report_gets_the_note_naming_it(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="the disc they mailed has my scan but no report on it",
+                           intent="records_delay")
+    await ActionRecordsDelay().run(dispatcher, tracker, domain)
+    (reply,) = dispatcher.messages
+    assert "asking for the signed report" in reply["text"]
+    (link,) = re.findall(r"\S+/letters/follow-up\.pdf\?\S+", reply["text"])
+    assert link.endswith("&missing=report")
+    token = re.search(r"token=([\w.-]+)", link)
+    assert token is not None
+    claims = verify_token(Settings.load().secret_key, token.group(1), ("letter",))
+    assert claims.conversation_id == tracker.sender_id
+    # The note can be downloaded: the conversation's letter fields were stored for it.
+    assert load_letter(Settings.load(), tracker.sender_id) is not None
+
+
+async def test_a_slow_center_gets_the_delay_advice_without_a_note(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="three weeks and still nothing from the hospital",
+                           intent="records_delay")
+    await ActionRecordsDelay().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_records_delay"]
+
+
+async def test_getting_records_after_receiving_only_pictures_starts_with_the_note(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "the imaging place only gave me jpegs of my knee mri, what do i ask for"
+    await ActionRecordsWhat().run(dispatcher, make_tracker(text=text, intent="request_records"),
+                                  domain)
+    note, what = dispatcher.messages
+    assert "DICOM format instead of pictures" in note["text"] and "missing=dicom" in note["text"]
+    assert what["response"] == "utter_records_what"
+    # When the note cannot be stored, the patient is still told what to ask for.
+    monkeypatch.setattr("bot.actions.letters.save_letter", _fail_to_save)
+    dispatcher.messages.clear()
+    elsewhere = make_tracker(text=text, intent="request_records")
+    elsewhere.sender_id = "web-another-conversation"
+    await ActionRecordsWhat().run(dispatcher, elsewhere, domain)
+    assert "Ask them in writing for the complete images in DICOM format" in (
+        dispatcher.messages[0]["text"]
+    )
+    plain = "how do I ask the hospital for my records"
+    dispatcher.messages.clear()
+    await ActionRecordsWhat().run(dispatcher, make_tracker(text=plain, intent="request_records"),
+                                  domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_records_what"]
+
+
+def _fail_to_save(*_args: Any) -> None:
+    raise OSError("disk full")

@@ -11,10 +11,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from bot.db import make_engine, session_factory
+from bot.letters.models import RecordsRequest
 from bot.security.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +41,19 @@ class Stack:
     # What the servers were started with, for tests that start another Rasa (another_rasa).
     env: dict[str, str] = field(default_factory=dict)
     model: Path | None = None
+
+    def backdate_records_request(self, conversation_id: str, days: int) -> None:
+        """As if the letter had been written `days` ago."""
+        engine = make_engine(f"sqlite:///{self.tracker_db}")
+        try:
+            with session_factory(engine).begin() as session:
+                row = session.scalar(
+                    select(RecordsRequest).where(RecordsRequest.conversation_id == conversation_id)
+                )
+                assert row is not None, "the records request was not recorded"
+                row.requested_at -= timedelta(days=days)
+        finally:
+            engine.dispose()
 
     def say(
         self, sender: str, message: str, metadata: dict[str, object] | None = None

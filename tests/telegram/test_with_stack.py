@@ -12,18 +12,14 @@ import zipfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from bot.config import Settings, TelegramSettings
-from bot.db import make_engine, session_factory
-from bot.letters.models import RecordsRequest
 from bot.notify.telegram.ids import keyed_conversation_id
 from bot.security.tokens import issue_token
 from bot.telegram.app import Tuning, running
@@ -466,20 +462,6 @@ async def test_the_verdict_of_a_slow_check_reaches_the_telegram_chat(
     assert len(sent) == 1
 
 
-def _backdate_records_request(stack: Stack, conversation_id: str, days: int) -> None:
-    """As if the letter had been written `days` ago."""
-    engine = make_engine(f"sqlite:///{stack.tracker_db}")
-    try:
-        with session_factory(engine).begin() as session:
-            row = session.scalar(
-                select(RecordsRequest).where(RecordsRequest.conversation_id == conversation_id)
-            )
-            assert row is not None, "the records request was not recorded"
-            row.requested_at -= timedelta(days=days)
-    finally:
-        engine.dispose()
-
-
 async def test_the_letter_comes_as_a_pdf_and_the_day_10_follow_up_reaches_the_chat(
     stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
 ) -> None:
@@ -502,7 +484,7 @@ async def test_the_letter_comes_as_a_pdf_and_the_day_10_follow_up_reaches_the_ch
     (pdf,) = telegram.fetched_documents  # Telegram fetched it from our web app
     assert pdf.startswith(b"%PDF")
 
-    _backdate_records_request(stack, conversation(stack, chat), days=10)
+    stack.backdate_records_request(conversation(stack, chat), days=10)
     before = len(telegram.sent(chat))
     # A web app started now (as after a restart) finds the due follow-up in the database.
     async with telegram_web_app(stack, telegram, tmp_path, follow_up_round=1):

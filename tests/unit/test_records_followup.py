@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.guidance.records_followup import (
     arrival,
+    ask_again_for,
     day_10_message,
     day_30_message,
+    missing_from_delivery,
     next_follow_up,
     still_missing_sentence,
 )
@@ -97,3 +101,33 @@ def test_day_30_gives_the_deadline_the_words_and_the_complaint_route() -> None:
     assert "https://ocrportal.hhs.gov" in text and "180 days" in text
     assert "second-opinion radiologist" in text
     assert "None" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("the cd from radiology came today but theres no report on it", ("report",)),
+        ("They burned a disc, but the written report isn't included", ("report",)),
+        ("all I got from the portal were JPGs and a few screenshots", ("dicom",)),
+        ("the hospital mailed a dvd with my mri but none of the earlier scans", ("priors",)),
+        ("they didn't send my previous ct or the report", ("report", "priors")),
+        ("the clinic charged me a retrieval fee of $40 for the usb", ("fee",)),
+        # Nothing came yet, or nothing is wrong: a request, not a wrong delivery.
+        ("how do I get my report and the images", ()),
+        ("no report yet from you guys on my case", ()),
+        ("the disc arrived with everything on it, thanks", ()),
+        ("they sent the dicom files and the report", ()),
+        ("", ()),
+    ],
+)
+def test_what_the_patient_says_is_missing_from_a_delivery(
+    text: str, missing: tuple[str, ...]
+) -> None:
+    assert missing_from_delivery(text) == missing
+
+
+def test_the_note_asks_for_each_missing_thing_in_plain_words() -> None:
+    assert ask_again_for(["report"]) == "the signed report"
+    both = ask_again_for(["dicom", "report", "dicom"])
+    assert both == "the complete images in DICOM format instead of pictures and the signed report"
+    assert "cost-based fee" in ask_again_for(["priors", "report", "fee"])

@@ -76,6 +76,10 @@
     oneFile: "1 file",
     manyFiles: "{count} files",
     units: ["bytes", "KB", "MB", "GB", "TB"],
+    remembered: "This chat is kept on this device until {date}; open it then and it will be here.",
+    rememberFailed: "This chat couldn't be kept on this device. Please note the dates above.",
+    forgetDevice: "Forget this chat on this device",
+    forgotten: "This device no longer keeps this chat.",
   };
 
   var DEFAULT_COLOR = "#0b5cad";
@@ -299,6 +303,10 @@
     this.o = options;
     this.s = options.strings;
     this.key = "secondread:" + options.server;
+    // Asked for by the patient after a records request: kept across visits whatever
+    // data-persist says (a resume token, which only reopens this chat while it is on record).
+    this.device = options.device || storage("localStorage");
+    this.resumeKey = this.key + ":resume";
     this.session = null;
     this.socket = null;
     this.ready = false; // socket connected and the session confirmed
@@ -485,13 +493,78 @@
     var fresh = function () {
       return self.api("POST", "/api/sessions").then(function (s) { return self.saveSession(s); });
     };
-    if (!stored || !stored.token || stored.expires_at * 1000 < Date.now() + 60000) return fresh();
+    var resumeOrFresh = function () {
+      var kept = self.remembered();
+      if (!kept) return fresh();
+      return self.api("POST", "/api/sessions/resume", kept.token)
+        .then(function (s) { return self.saveSession(s); })
+        .catch(function (error) {
+          if (error.status !== 401) throw error;
+          self.device.removeItem(self.resumeKey);
+          return fresh();
+        });
+    };
+    if (!stored || !stored.token || stored.expires_at * 1000 < Date.now() + 60000) {
+      return resumeOrFresh();
+    }
     return this.api("POST", "/api/sessions/refresh", stored.token)
       .then(function (s) { return self.saveSession(s); })
       .catch(function (error) {
-        if (error.status === 401) return fresh();
+        if (error.status === 401) return resumeOrFresh();
         throw error;
       });
+  };
+
+  // The resume token this device keeps, if still valid.
+  Widget.prototype.remembered = function () {
+    var kept = null;
+    try {
+      kept = JSON.parse(this.device.getItem(this.resumeKey) || "null");
+    } catch (ignored) {
+      kept = null;
+    }
+    if (!kept || !kept.token || kept.expires_at * 1000 < Date.now()) return null;
+    return kept;
+  };
+
+  Widget.prototype.remember = function () {
+    var self = this;
+    return this.api("POST", "/api/sessions/remember", this.session.token).then(
+      function (body) {
+        self.device.setItem(self.resumeKey, JSON.stringify({
+          conversation_id: self.session.conversation_id,
+          token: body.resume_token,
+          expires_at: body.expires_at,
+        }));
+        var until = new Date(body.expires_at * 1000).toLocaleDateString([], {
+          year: "numeric", month: "long", day: "numeric",
+        });
+        self.notice(self.t("remembered", { date: until }));
+        self.offerForget();
+      },
+      function () { self.notice(self.s.rememberFailed, "error"); }
+    );
+  };
+
+  // A shared computer: the patient can take the chat off this device again.
+  Widget.prototype.offerForget = function () {
+    var self = this;
+    var button = el("button", { type: "button", className: "sr-link-button", text: this.s.forgetDevice });
+    button.addEventListener("click", function () {
+      self.device.removeItem(self.resumeKey);
+      button.remove();
+      self.notice(self.s.forgotten);
+    });
+    this.log.appendChild(button);
+    this.scrollDown();
+  };
+
+  // Buttons whose payload starts with "widget:" act here and are never sent to the bot.
+  Widget.prototype.localAction = function (payload, button) {
+    if (payload === "widget:remember") {
+      button.remove();
+      this.remember();
+    }
   };
 
   Widget.prototype.start = function () {
@@ -688,8 +761,11 @@
     this.clearQuickReplies();
     buttons.forEach(function (b) {
       if (!b || typeof b.title !== "string" || typeof b.payload !== "string") return;
+      var local = b.payload.indexOf("widget:") === 0;
+      if (b.payload === "widget:remember" && self.remembered()) return; // already kept
       var button = el("button", { type: "button", className: "sr-quick-reply", text: b.title });
       button.addEventListener("click", function () {
+        if (local) return self.localAction(b.payload, button);
         self.send(b.payload, b.display || b.title);
         self.input.focus(); // the clicked button is gone; keep keyboard users in the composer
       });
