@@ -7,7 +7,10 @@ Run after adding a form or an interruption: `python3 scripts/gen-form-interrupti
 from pathlib import Path
 
 FORMS = ["worthwhile_form", "subspecialist_form", "insurance_form", "case_form",
-         "case_status_form", "directory_form", "letter_form"]
+         "case_status_form", "directory_form", "letter_form", "report_compare_form"]
+# A pasted report is read as any intent: it fills the slot, so only the web app's own
+# triggers (EXTERNAL_*) interrupt these.
+NO_QUESTIONS = {"report_compare_form"}
 # A question is answered, then the form asks its question again.
 RESUMING = {"help": "utter_form_help", "bot_challenge": "utter_iamabot",
             "ask_diagnosis": "utter_disclaimer", "upload_files": "action_handle_uploads",
@@ -36,6 +39,8 @@ def main() -> None:
            "rules:"]
     for form in FORMS:
         for intent, utter in RESUMING.items():
+            if form in NO_QUESTIONS and not intent.startswith("EXTERNAL_"):
+                continue
             out += rule(f"{intent} inside {form} resumes it", form,
                         [f"intent: {intent}", f"action: {utter}", f"action: {form}",
                          f"active_loop: {form}"])

@@ -18,6 +18,7 @@ from bot.letters.pdf import BODY, PAGE_SIZES, TITLE
 from bot.reports.compare import Comparison, Difference
 from bot.reports.doctor_questions import doctor_questions
 from bot.reports.glossary import plain_words
+from bot.reports.summary import KIND_LABELS, NOT_A_DIAGNOSIS, PROMPTLY
 
 HEADING = ParagraphStyle("heading", parent=BODY, fontName="Helvetica-Bold", fontSize=13,
                          leading=17, spaceBefore=10, spaceAfter=6)
@@ -25,26 +26,6 @@ CELL = ParagraphStyle("cell", parent=BODY, fontSize=10, leading=13, spaceAfter=0
 QUOTE = ParagraphStyle("quote", parent=BODY, fontSize=11, leading=14, leftIndent=12)
 URGENT = ParagraphStyle("urgent", parent=BODY, fontName="Helvetica-Bold",
                         textColor=colors.HexColor("#8a1c1c"))
-KIND_LABELS = {
-    "presence": "Present in one, not the other",
-    "only_in_a": "Only in report A",
-    "only_in_b": "Only in report B",
-    "side": "Different side",
-    "size": "Different size",
-    "category": "Different category",
-    "recommendation": "Different recommendation",
-}
-NOT_A_DIAGNOSIS = (
-    "This sheet lists where the two reports differ, word for word as far as possible. It does "
-    "not say which report is right or what a finding means for you: that is for your doctor, "
-    "who knows your history and can look at the images."
-)
-PROMPTLY = (
-    "One of the reports uses a category or words that call for prompt action. Please contact "
-    "your doctor promptly; don't wait for a routine appointment."
-)
-
-
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
@@ -77,7 +58,7 @@ def render_comparison_pdf(
     if comparison.differences:
         rows = [[_p("What", CELL), _p("Difference", CELL), _p("Report A", CELL),
                  _p("Report B", CELL)]]
-        rows += [[_p(_subject(d), CELL), _p(KIND_LABELS[d.kind], CELL),
+        rows += [[_p(_subject(d), CELL), _p(KIND_LABELS[d.kind].capitalize(), CELL),
                   _p(d.a or "not mentioned", CELL), _p(d.b or "not mentioned", CELL)]
                  for d in comparison.differences]
         usable = width - 1.6 * inch

@@ -57,6 +57,11 @@ def _name_of(label: str) -> str:
     return "findings"
 
 
+def has_section_labels(text: str) -> bool:
+    """Whether the text names any report section ("FINDINGS:", "Impression", ...)."""
+    return _LABEL.search(text) is not None
+
+
 def split_sections(text: str) -> Sections:
     matches = list(_LABEL.finditer(text))
     if not matches:

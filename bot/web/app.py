@@ -17,6 +17,7 @@ from bot.notify.rasa import RasaNotifier
 from bot.notify.telegram import send_to_telegram
 from bot.notify.uploads import link_upload_announcer, partial_settings
 from bot.retention import purge_daily
+from bot.web.comparison_api import comparison_router
 from bot.web.console import router as console_router
 from bot.web.letters_api import letters_router
 from bot.web.sessions_api import sessions_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     announce = link_upload_announcer(rasa, partial_settings(send_to_telegram, settings))
     app.include_router(uploads_router(settings, on_checked=announce))
     app.include_router(letters_router(settings))
+    app.include_router(comparison_router(settings))
     app.include_router(console_router)
     app.include_router(APIRouter(lifespan=_daily_retention))
     app.include_router(_records_follow_ups(rasa, settings))

@@ -1,0 +1,112 @@
+"""Journey 5, done for the patient: two reports pasted into the chat, compared finding by finding.
+
+The form takes report A, then report B, as pasted text (any length); each is read back to the
+patient by its impression, so a wrong paste is caught before comparing. The comparison
+(bot/reports/) goes into the chat as a short list with urgency first, and as a full page and a
+printable sheet behind a token-bound link (bot/web/comparison_api.py). Nothing says which report
+is right; when they differ on something that may change care, the third-opinion route is offered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.slots import first_text
+from bot.config import Settings
+from bot.guidance import questions
+from bot.letters.store import save_reports
+from bot.reports.compare import compare
+from bot.reports.findings import read_report
+from bot.reports.summary import THIRD_OPINION, changes_care, chat_summary, impression_preview
+from bot.reports.summary import looks_like_report as is_a_report
+from bot.security.tokens import issue_token
+
+LINK_TTL_SECONDS = 7 * 24 * 3600
+NOT_A_REPORT = (
+    "That doesn't look like a radiology report to me. Please paste the report's text, the part "
+    "with the findings and the impression (a PDF report: open it, select all, copy, and paste "
+    'it here). Or press "Stop".'
+)
+WHICH = {"report_a": "first report (A)", "report_b": "second report (B)"}
+THIRD_OPINION_BUTTONS = [
+    {"title": "Open a second-opinion case", "payload": "/open_case"},
+    {"title": "Find the right specialist", "payload": "/find_subspecialist"},
+    {"title": "Talk to a person", "payload": "/human_handoff"},
+]
+AGAIN_BUTTONS = [
+    {"title": "Compare two other reports", "payload": "/compare_reports"},
+    {"title": "Open a second-opinion case", "payload": "/open_case"},
+]
+
+
+class ValidateReportCompareForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_report_compare_form"
+
+    async def validate_report_a(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.report("report_a", value, dispatcher)
+
+    async def validate_report_b(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.report("report_b", value, dispatcher)
+
+    @staticmethod
+    def report(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        text = (first_text(value) or "").strip()
+        read = read_report(text)
+        if not is_a_report(read, text):
+            reply = questions.question_reply(text)
+            if reply is not None:
+                dispatcher.utter_message(response=reply)
+            else:
+                dispatcher.utter_message(text=NOT_A_REPORT)
+            return {slot: None}
+        dispatcher.utter_message(
+            text=f"I read the {WHICH[slot]}. Its impression, as I read it: "
+            f"\"{impression_preview(read, text)}\""
+        )
+        return {slot: text}
+
+
+class ActionCompareReports(Action):
+    """Compare the two pasted reports; store them for the full page and the printable sheet."""
+
+    def name(self) -> str:
+        return "action_compare_reports"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text_a = str(tracker.get_slot("report_a") or "")
+        text_b = str(tracker.get_slot("report_b") or "")
+        comparison = compare(read_report(text_a), read_report(text_b))
+        summary = chat_summary(comparison)
+        settings = Settings.load()
+        try:
+            save_reports(settings, tracker.sender_id, text_a, text_b)
+        except OSError:
+            summary += "\n(I couldn't save the full table just now; the list above is complete.)"
+        else:
+            token = issue_token(settings.secret_key, tracker.sender_id, "letter",
+                                LINK_TTL_SECONDS)
+            base = f"{settings.public_url}/reports/comparison"
+            summary += (
+                f"\n- The full table with questions for your doctor: {base}?token={token}\n"
+                f"- A sheet to print and bring to your appointment: {base}.pdf?token={token}\n"
+                "The links work for 7 days; please don't share them."
+            )
+        if changes_care(comparison):
+            dispatcher.utter_message(text=summary)
+            dispatcher.utter_message(text=THIRD_OPINION, buttons=THIRD_OPINION_BUTTONS)
+        else:
+            dispatcher.utter_message(text=summary, buttons=AGAIN_BUTTONS)
+        # The texts are kept encrypted for the links; the slots are emptied for a new pair.
+        return [SlotSet("report_a", None), SlotSet("report_b", None)]

@@ -1,0 +1,99 @@
+"""The two reports the patient compared: the full side-by-side page and the printable sheet.
+
+The chat shows the differences as a short list and links here with a `letter` token bound to
+the conversation (the widget's own `conversation` token works too): `/reports/comparison` is a
+page that fits a phone (the table turns into one card per difference), and
+`/reports/comparison.pdf` the "bring this to your appointment" sheet (Letter, or `?paper=a4`).
+Both are made from the reports as pasted, stored encrypted (bot/letters/store.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.templating import Jinja2Templates
+
+from bot.config import Settings
+from bot.letters.comparison_pdf import render_comparison_pdf
+from bot.letters.store import load_reports
+from bot.reports.compare import Comparison, compare
+from bot.reports.doctor_questions import doctor_questions
+from bot.reports.findings import read_report
+from bot.reports.glossary import plain_words
+from bot.reports.summary import KIND_LABELS, NOT_A_DIAGNOSIS, PROMPTLY
+from bot.security.tokens import InvalidToken, verify_token
+from bot.web.letters_api import PRIVATE
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _page_policy(nonce: str) -> str:
+    return (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def comparison_router(settings: Settings) -> APIRouter:
+    router = APIRouter()
+
+    async def compared(request: Request) -> tuple[str, Comparison, str, str] | Response:
+        token = request.headers.get("authorization") or request.query_params.get("token", "")
+        try:
+            claims = verify_token(settings.secret_key, token, ("letter", "conversation"))
+        except InvalidToken:
+            return Response("This link has expired or is not valid.", 401, headers=PRIVATE)
+        reports = await asyncio.to_thread(load_reports, settings, claims.conversation_id)
+        if reports is None:
+            return Response("No reports have been compared in this conversation.", 404,
+                            headers=PRIVATE)
+        a, b = (read_report(text) for text in reports)
+        # As written: the impression section, or the whole text when it has none.
+        impressions = (a.sections.impression or reports[0].strip(),
+                       b.sections.impression or reports[1].strip())
+        return token.removeprefix("Bearer "), compare(a, b), *impressions
+
+    @router.get("/reports/comparison.pdf")
+    async def sheet(request: Request) -> Response:
+        found = await compared(request)
+        if isinstance(found, Response):
+            return found
+        _, comparison, impression_a, impression_b = found
+        a4 = request.query_params.get("paper") == "a4"
+        pdf = await asyncio.to_thread(
+            render_comparison_pdf, comparison, impression_a, impression_b, date.today(),
+            "a4" if a4 else "letter",
+        )
+        return Response(pdf, media_type="application/pdf", headers={
+            **PRIVATE, "Content-Disposition": 'attachment; filename="two-reports.pdf"',
+        })
+
+    @router.get("/reports/comparison")
+    async def page(request: Request) -> Response:
+        found = await compared(request)
+        if isinstance(found, Response):
+            return found
+        token, comparison, impression_a, impression_b = found
+        nonce = secrets.token_urlsafe(16)
+        differences = [
+            {"subject": d.subject, "plain": plain_words(d.finding_kind or d.subject),
+             "kind": KIND_LABELS[d.kind].capitalize(), "a": d.a, "b": d.b}
+            for d in comparison.differences
+        ]
+        return TEMPLATES.TemplateResponse(
+            request, "comparison.html",
+            {
+                "nonce": nonce, "urgent": comparison.urgent, "promptly": PROMPTLY,
+                "not_a_diagnosis": NOT_A_DIAGNOSIS, "differences": differences,
+                "agreements": comparison.agreements, "questions": doctor_questions(comparison),
+                "impression_a": impression_a, "impression_b": impression_b,
+                "pdf_url": f"/reports/comparison.pdf?token={token}",
+            },
+            headers={**PRIVATE, "Content-Security-Policy": _page_policy(nonce)},
+        )
+
+    return router
