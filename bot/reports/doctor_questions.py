@@ -9,7 +9,7 @@ THIRD_OPINION = (
     "Would a third opinion from another subspecialist radiologist help settle the differences?"
 )
 # Differences that may change what happens next.
-CHANGES_CARE = ("presence", "only_in_a", "only_in_b", "category", "recommendation")
+CHANGES_CARE = ("presence", "only_in_a", "only_in_b", "side", "category", "recommendation")
 
 
 _QUESTIONS = {

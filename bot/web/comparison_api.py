@@ -19,10 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from bot.config import Settings
 from bot.letters.comparison_pdf import render_comparison_pdf
-from bot.letters.store import load_reports
-from bot.reports.compare import Comparison, compare
+from bot.letters.comparisons import StoredComparison, load_comparison
 from bot.reports.doctor_questions import doctor_questions
-from bot.reports.findings import read_report
 from bot.reports.glossary import plain_words
 from bot.reports.summary import KIND_LABELS, NOT_A_DIAGNOSIS, PROMPTLY
 from bot.security.tokens import InvalidToken, verify_token
@@ -41,32 +39,28 @@ def _page_policy(nonce: str) -> str:
 def comparison_router(settings: Settings) -> APIRouter:
     router = APIRouter()
 
-    async def compared(request: Request) -> tuple[str, Comparison, str, str] | Response:
+    async def compared(request: Request) -> tuple[str, StoredComparison] | Response:
         token = request.headers.get("authorization") or request.query_params.get("token", "")
         try:
             claims = verify_token(settings.secret_key, token, ("letter", "conversation"))
         except InvalidToken:
             return Response("This link has expired or is not valid.", 401, headers=PRIVATE)
-        reports = await asyncio.to_thread(load_reports, settings, claims.conversation_id)
-        if reports is None:
+        stored = await asyncio.to_thread(load_comparison, settings, claims.conversation_id)
+        if stored is None:
             return Response("No reports have been compared in this conversation.", 404,
                             headers=PRIVATE)
-        a, b = (read_report(text) for text in reports)
-        # As written: the impression section, or the whole text when it has none.
-        impressions = (a.sections.impression or reports[0].strip(),
-                       b.sections.impression or reports[1].strip())
-        return token.removeprefix("Bearer "), compare(a, b), *impressions
+        return token.removeprefix("Bearer "), stored
 
     @router.get("/reports/comparison.pdf")
     async def sheet(request: Request) -> Response:
         found = await compared(request)
         if isinstance(found, Response):
             return found
-        _, comparison, impression_a, impression_b = found
+        _, stored = found
         a4 = request.query_params.get("paper") == "a4"
         pdf = await asyncio.to_thread(
-            render_comparison_pdf, comparison, impression_a, impression_b, date.today(),
-            "a4" if a4 else "letter",
+            render_comparison_pdf, stored.comparison, stored.impression_a, stored.impression_b,
+            date.today(), "a4" if a4 else "letter",
         )
         return Response(pdf, media_type="application/pdf", headers={
             **PRIVATE, "Content-Disposition": 'attachment; filename="two-reports.pdf"',
@@ -77,7 +71,8 @@ def comparison_router(settings: Settings) -> APIRouter:
         found = await compared(request)
         if isinstance(found, Response):
             return found
-        token, comparison, impression_a, impression_b = found
+        token, stored = found
+        comparison = stored.comparison
         nonce = secrets.token_urlsafe(16)
         differences = [
             {"subject": d.subject, "plain": plain_words(d.finding_kind or d.subject),
@@ -90,7 +85,7 @@ def comparison_router(settings: Settings) -> APIRouter:
                 "nonce": nonce, "urgent": comparison.urgent, "promptly": PROMPTLY,
                 "not_a_diagnosis": NOT_A_DIAGNOSIS, "differences": differences,
                 "agreements": comparison.agreements, "questions": doctor_questions(comparison),
-                "impression_a": impression_a, "impression_b": impression_b,
+                "impression_a": stored.impression_a, "impression_b": stored.impression_b,
                 "pdf_url": f"/reports/comparison.pdf?token={token}",
             },
             headers={**PRIVATE, "Content-Security-Policy": _page_policy(nonce)},

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,11 +13,12 @@ from bot.cases import CaseService
 from bot.config import Settings
 from bot.guidance.records_letter import LetterFields
 from bot.letters.requests import RecordsRequests
-from bot.letters.store import save_letter
+from bot.letters.store import save_letter, save_reports
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 from tests.letters.test_pdf import text_of
 
 CONVERSATION = "conv-letter"
+REPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 
 
 @pytest.fixture
@@ -70,3 +74,27 @@ def test_unknown_letters_and_cases_are_not_found(agent: TestClient, case_number:
 def test_signed_out_visitors_get_no_letter(anonymous: TestClient, case_number: str) -> None:
     response = anonymous.get(f"/console/cases/{case_number}/letters/request.pdf")
     assert response.status_code in (302, 303, 401)
+
+
+def test_the_reports_compared_in_the_chat_are_on_the_case(
+    agent: TestClient, case_number: str, settings: Settings
+) -> None:
+    page = agent.get(f"/console/cases/{case_number}")
+    assert "No reports were compared in the chat." in page.text
+    assert agent.get(f"/console/cases/{case_number}/comparison.pdf").status_code == 404
+    pair = yaml.safe_load((REPORTS / "13-mammogram-side.yml").read_text())
+    save_reports(settings, CONVERSATION, pair["a"], pair["b"])
+    page = agent.get(f"/console/cases/{case_number}")
+    assert "The patient compared two reports in the chat." in page.text
+    assert "different side" in page.text
+    sheet = agent.get(f"/console/cases/{case_number}/comparison.pdf")
+    assert sheet.status_code == 200 and "Where they differ" in text_of(sheet.content)
+
+
+def test_signed_out_visitors_get_no_comparison(
+    anonymous: TestClient, case_number: str, settings: Settings
+) -> None:
+    pair = yaml.safe_load((REPORTS / "13-mammogram-side.yml").read_text())
+    save_reports(settings, CONVERSATION, pair["a"], pair["b"])
+    answer = anonymous.get(f"/console/cases/{case_number}/comparison.pdf")
+    assert answer.status_code in (302, 303, 401) and b"%PDF" not in answer.content

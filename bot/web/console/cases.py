@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from bot.cases.records import CaseNotFound
 from bot.cases.status import CaseStatus, InvalidTransition
 from bot.guidance.records_followup import still_missing_sentence
+from bot.letters.comparisons import load_comparison
 from bot.letters.requests import RecordsRequests
 from bot.staff.casework import CaseFilter, Casework
 from bot.web.console import forms
@@ -72,7 +73,8 @@ def case_detail(number: str, request: Request, principal: Staff, services: Servi
     records = RecordsRequests(services.sessions, services.clock).status(case.conversation_id)
     return render(request, "case.html", principal, case=case, staff=work.staff_names(),
                   flash=request.query_params.get("done", "")[:80], records=records,
-                  records_arrival=still_missing_sentence(records.arrived) if records else "")
+                  records_arrival=still_missing_sentence(records.arrived) if records else "",
+                  comparison=load_comparison(services.settings, case.conversation_id))
 
 
 def _back(number: str, done: str) -> Response:

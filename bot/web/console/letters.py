@@ -1,6 +1,8 @@
-"""The records request on a case: what the bot wrote and when, what has arrived since, and the
-letters regenerated with the case's own details (the patient's name, date of birth and contact
-as the case holds them, so staff print a complete letter for the patient to sign)."""
+"""The documents of a case's conversation: the records request (what the bot wrote and when,
+what has arrived since, and the letters regenerated with the case's own details: the patient's
+name, date of birth and contact as the case holds them, so staff print a complete letter for the
+patient to sign), and the two reports the patient compared (the differences on the case page,
+the sheet as a PDF)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from bot.guidance.records_letter import (
     third_party_authorization,
 )
 from bot.guidance.vocabulary import describe_scan
+from bot.letters.comparison_pdf import render_comparison_pdf
+from bot.letters.comparisons import load_comparison
 from bot.letters.pdf import render_pdf
 from bot.letters.store import load_letter
 from bot.staff.casework import CaseView
@@ -63,4 +67,24 @@ def case_letter(
     pdf = render_pdf(letter, "a4" if a4 else "letter")
     return Response(pdf, media_type="application/pdf", headers={
         **PRIVATE, "Content-Disposition": f'inline; filename="case-{number}-{kind}.pdf"',
+    })
+
+
+
+@router.get("/cases/{number}/comparison.pdf")
+def case_comparison(
+    number: str, request: Request, principal: Staff, services: Services
+) -> Response:
+    try:
+        case = casework(services).view(principal, number)  # audited like any view of the case
+    except CaseNotFound as error:
+        raise HTTPException(404, "No such case.") from error
+    stored = load_comparison(services.settings, case.conversation_id)
+    if stored is None:
+        raise HTTPException(404, "No reports were compared in this case's conversation.")
+    a4 = request.query_params.get("paper") == "a4"
+    pdf = render_comparison_pdf(stored.comparison, stored.impression_a, stored.impression_b,
+                                date.today(), "a4" if a4 else "letter")
+    return Response(pdf, media_type="application/pdf", headers={
+        **PRIVATE, "Content-Disposition": f'inline; filename="case-{number}-two-reports.pdf"',
     })
