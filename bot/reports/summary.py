@@ -79,7 +79,7 @@ def chat_summary(comparison: Comparison) -> str:
     """The comparison for the chat: urgency first, the differences as a list, what is next."""
     lines: list[str] = []
     if comparison.urgent:
-        lines += [f"**{PROMPTLY}**", ""]
+        lines += [PROMPTLY, ""]  # plain: Telegram shows markup characters as typed
     count = len(comparison.differences)
     if count == 0:
         lines.append(

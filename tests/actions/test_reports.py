@@ -79,7 +79,7 @@ async def test_the_comparison_lists_the_differences_and_links_the_table_and_shee
     assert slot_events(events) == {"report_a": None, "report_b": None}
     summary, offer = (m["text"] for m in dispatcher.messages)
     # Lung-RADS 2 against 4A: the prompt-contact line comes first.
-    assert summary.startswith(f"**{PROMPTLY}**")
+    assert summary.startswith(PROMPTLY)
     assert "6 x 5 mm" in summary and "12 x 9 mm" in summary and "Lung-RADS 4A" in summary
     assert "which report is right" in summary  # and that it doesn't say
     links = dict(re.findall(r"(/reports/comparison(?:\.pdf)?)\?token=([\w.-]+)", summary))
