@@ -1,7 +1,8 @@
 """Journey 5, done for the patient: two reports pasted into the chat, compared finding by finding.
 
-The form takes report A, then report B, as pasted text (any length); each is read back to the
-patient by its impression, so a wrong paste is caught before comparing. The comparison
+The form takes report A, then report B, as pasted text (any length) or as a PDF report sent
+with the upload button; each is read back to the patient by its impression, so a wrong paste
+is caught before comparing. The comparison
 (bot/reports/) goes into the chat as a short list with urgency first, and as a full page and a
 printable sheet behind a token-bound link (bot/web/comparison_api.py). Nothing says which report
 is right; when they differ on something that may change care, the third-opinion route is offered.
@@ -9,6 +10,7 @@ is right; when they differ on something that may change care, the third-opinion 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.slots import first_text
+from bot.actions.uploads import requested_upload_ids, wait_for_checks
 from bot.config import Settings
 from bot.guidance import questions
 from bot.letters.store import save_reports
@@ -25,12 +28,18 @@ from bot.reports.findings import read_report
 from bot.reports.summary import THIRD_OPINION, changes_care, chat_summary, impression_preview
 from bot.reports.summary import looks_like_report as is_a_report
 from bot.security.tokens import issue_token
+from bot.uploads.runtime import upload_service
 
 LINK_TTL_SECONDS = 7 * 24 * 3600
 NOT_A_REPORT = (
     "That doesn't look like a radiology report to me. Please paste the report's text, the part "
     "with the findings and the impression (a PDF report: open it, select all, copy, and paste "
     'it here). Or press "Stop".'
+)
+NO_TEXT_IN_UPLOAD = (
+    "I couldn't find a report's text in what you sent. A PDF made by the imaging center or "
+    "the patient portal works; a photo or scan of a paper report doesn't yet. You can also "
+    "copy the report's text and paste it here."
 )
 WHICH = {"report_a": "first report (A)", "report_b": "second report (B)"}
 THIRD_OPINION_BUTTONS = [
@@ -51,16 +60,36 @@ class ValidateReportCompareForm(FormValidationAction):
     async def validate_report_a(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.report("report_a", value, dispatcher)
+        return self.report("report_a", await self.text_sent(value, tracker), dispatcher)
 
     async def validate_report_b(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.report("report_b", value, dispatcher)
+        return self.report("report_b", await self.text_sent(value, tracker), dispatcher)
 
     @staticmethod
-    def report(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        text = (first_text(value) or "").strip()
+    async def text_sent(value: Any, tracker: Tracker) -> str | None:
+        """The pasted text, or the text of a PDF report sent as an upload instead; None when
+        an upload holds no readable PDF."""
+        ids = requested_upload_ids(tracker)
+        if not ids:
+            return (first_text(value) or "").strip()
+        states = await wait_for_checks(tracker.sender_id, ids)
+        key = Settings.load().storage_key
+        for state in states:
+            texts = await asyncio.to_thread(
+                upload_service().pdf_texts, tracker.sender_id, state.public_id, key
+            )
+            for text in texts:
+                if is_a_report(read_report(text), text):
+                    return text.strip()
+        return None
+
+    @staticmethod
+    def report(slot: str, text: str | None, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        if text is None:
+            dispatcher.utter_message(text=NO_TEXT_IN_UPLOAD)
+            return {slot: None}
         read = read_report(text)
         if not is_a_report(read, text):
             reply = questions.question_reply(text)

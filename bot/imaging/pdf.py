@@ -105,15 +105,44 @@ def inspect_pdf(
         return PdfFinding(PdfKind.DAMAGED)
 
 
-def _inspect(stream: BinaryIO, max_pages: int) -> PdfFinding:
+def pdf_text(stream: BinaryIO, max_pages: int = 10) -> str:
+    """The text of a readable PDF (a report the patient sent, to compare with another); "" when
+    it has none or cannot be read. Never raises."""
+    try:
+        reader = _open(stream)
+        if reader is None:
+            return ""
+        return _text_and_pictures(reader, max_pages)[0]
+    except Exception:
+        return ""
+
+
+def _open(stream: BinaryIO) -> PdfReader | None:
+    """The reader, or None when the PDF needs a password."""
     reader = PdfReader(stream, strict=False)
     if reader.is_encrypted:
         # Many PDFs are "encrypted" with an empty user password, only to restrict printing.
         try:
             if not reader.decrypt(""):
-                return PdfFinding(PdfKind.PROTECTED)
+                return None
         except Exception:
-            return PdfFinding(PdfKind.PROTECTED)
+            return None
+    return reader
+
+
+def _inspect(stream: BinaryIO, max_pages: int) -> PdfFinding:
+    reader = _open(stream)
+    if reader is None:
+        return PdfFinding(PdfKind.PROTECTED)
+    page_count = len(reader.pages)
+    text, has_pictures = _text_and_pictures(reader, max_pages)
+    if len(text.strip()) < _MIN_TEXT:
+        kind = PdfKind.SCANNED if has_pictures else PdfKind.EMPTY
+        return PdfFinding(kind, pages=page_count)
+    return _classify_text(text, page_count)
+
+
+def _text_and_pictures(reader: PdfReader, max_pages: int) -> tuple[str, bool]:
     page_count = len(reader.pages)
     texts: list[str] = []
     length = 0
@@ -128,11 +157,7 @@ def _inspect(stream: BinaryIO, max_pages: int) -> PdfFinding:
             texts.append(text[: _MAX_TEXT - length])
             length += len(texts[-1])
         has_pictures = has_pictures or _has_pictures(page)
-    text = "\n".join(texts)
-    if len(text.strip()) < _MIN_TEXT:
-        kind = PdfKind.SCANNED if has_pictures else PdfKind.EMPTY
-        return PdfFinding(kind, pages=page_count)
-    return _classify_text(text, page_count)
+    return "\n".join(texts), has_pictures
 
 
 def _classify_text(text: str, pages: int) -> PdfFinding:

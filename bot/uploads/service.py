@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases.models import Upload, UploadFile, UsedUploadLink
 from bot.config import Settings
 from bot.db import storage_errors
-from bot.storage import new_stored_name, remove_stored_file, stored_path
+from bot.storage import member_path, new_stored_name, remove_stored_file, stored_path
+from bot.storage.encrypted import open_encrypted
 from bot.uploads.records import (
     STORED_STATUSES,
     UNCHECKED_STATUSES,
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 PUBLIC_ID_PREFIX = "up_"
 UNKNOWN_KIND = "unknown"
 INSERT_SLICE = 1000
+MAX_PDF_BYTES = 20 * 1024 * 1024  # a report is kilobytes; a bigger "PDF" is not read for text
 
 
 def utc_now() -> datetime:
@@ -132,6 +134,39 @@ class UploadService:
             if row is None:
                 return None
             return UploadDetails(_record(row), tuple(_stored_file(f) for f in row.files))
+
+    def pdf_texts(
+        self, conversation_id: str, public_id: str, storage_key: bytes, max_files: int = 5
+    ) -> list[str]:
+        """The text of each readable PDF in a checked upload of this conversation (a report to
+        compare), decrypted as it is read; [] for another conversation's upload."""
+        with _storage_errors("pdf_texts"), self._sessions() as session:
+            row = session.scalar(
+                select(Upload).where(
+                    Upload.public_id == public_id,
+                    Upload.conversation_id == conversation_id,
+                    Upload.status == UploadStatus.CHECKED,
+                )
+            )
+            if row is None:
+                return []
+            stored_name = row.stored_name
+            members = [
+                f.stored_name for f in row.files
+                if f.relative_path.lower().endswith(".pdf") and f.size_bytes <= MAX_PDF_BYTES
+            ][:max_files]
+        from bot.imaging.pdf import pdf_text  # heavy (pypdf, pydicom): load on first use
+
+        texts = []
+        for member in members:
+            try:
+                with open_encrypted(
+                    member_path(stored_name, member, self._root), storage_key
+                ) as stream:
+                    texts.append(pdf_text(stream))
+            except (OSError, ValueError):
+                continue
+        return [text for text in texts if text.strip()]
 
     def stored_bytes(self, conversation_id: str) -> int:
         with _storage_errors("stored_bytes"), self._sessions() as session:

@@ -12,10 +12,12 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.reports import (
+    NO_TEXT_IN_UPLOAD,
     NOT_A_REPORT,
     ActionCompareReports,
     ValidateReportCompareForm,
 )
+from bot.actions.uploads import UploadState
 from bot.config import Settings
 from bot.letters.store import load_reports
 from bot.reports.summary import PROMPTLY, THIRD_OPINION
@@ -119,3 +121,45 @@ async def test_without_storage_the_list_still_comes(
     summary = dispatcher.messages[0]["text"]
     assert "Where the reports differ" in summary and "couldn't save the full table" in summary
     assert "token=" not in summary
+
+
+class FakeUploads:
+    """The upload service's PDF texts per upload id, as the real one reads them."""
+
+    def __init__(self, texts: dict[str, list[str]]) -> None:
+        self.texts = texts
+        self.asked: list[tuple[str, str]] = []
+
+    def pdf_texts(self, conversation_id: str, public_id: str, key: bytes) -> list[str]:
+        self.asked.append((conversation_id, public_id))
+        return self.texts.get(public_id, [])
+
+
+async def test_a_report_sent_as_a_pdf_is_taken_like_a_pasted_one(
+    var_dir: Path, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = pair("20-us-thyroid-side.yml")["a"]
+    uploads = FakeUploads({"up_1": ["INVOICE for copies of records, total $25", report]})
+
+    async def checked(conversation_id: str, ids: list[str]) -> list[Any]:
+        return [UploadState(i, "checked", {}) for i in ids]
+
+    monkeypatch.setattr("bot.actions.reports.wait_for_checks", checked)
+    monkeypatch.setattr("bot.actions.reports.upload_service", lambda: uploads)
+    tracker = make_tracker(text="I've uploaded 2 files (40 KB)", intent="upload_files",
+                           active_loop="report_compare_form",
+                           slots={"requested_slot": "report_a"},
+                           set_this_turn={"report_a": "I've uploaded 2 files (40 KB)"})
+    tracker.latest_message["metadata"] = {"upload_ids": ["up_1"]}
+    events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["report_a"] == report.strip()  # the report, not the invoice
+    assert uploads.asked == [(tracker.sender_id, "up_1")]
+    assert dispatcher.messages[0]["text"].startswith("I read the first report (A)")
+
+    # An upload without a readable report (a photo of a page, for now) is said so.
+    dispatcher.messages.clear()
+    tracker.latest_message["metadata"] = {"upload_ids": ["up_2"]}
+    events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["report_a"] is None
+    assert dispatcher.messages[0]["text"] == NO_TEXT_IN_UPLOAD

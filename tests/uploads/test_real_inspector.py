@@ -96,3 +96,21 @@ async def test_a_tampered_stored_file_is_never_read_as_good_data(
     assert checked is not None and checked.verdict is not None
     message = str(checked.verdict["message"])
     assert "3 images" not in message and "2 images" in message, message
+
+
+def test_the_text_of_a_sent_pdf_report_for_comparing(
+    client: TestClient, tmp_path: Path, settings: Settings
+) -> None:
+    """A report sent as a PDF can be compared like a pasted one: its text is read from the
+    encrypted store, for the conversation that sent it only."""
+    report = make.report_pdf(tmp_path)
+    invoice = make.other_pdf(tmp_path)
+    _send(client, [report, invoice], tmp_path)
+    api: UploadsApi = client.app_state  # type: ignore[attr-defined]
+    [record] = api.service.for_conversation("conv-a")
+    texts = api.service.pdf_texts("conv-a", record.public_id, settings.storage_key)
+    assert len(texts) == 2
+    assert any("IMPRESSION: Example impression text" in text for text in texts)
+    assert api.service.pdf_texts("conv-b", record.public_id, settings.storage_key) == []
+    # A wrong key reads nothing rather than garbage.
+    assert api.service.pdf_texts("conv-a", record.public_id, b"x" * 32) == []
