@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 ENV := source scripts/env.sh &&
 
-.PHONY: help deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean directory-smoke
+.PHONY: help deps ocr-deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean directory-smoke
 
 help:
 	@echo "make run       install what is missing, train if stale, start Rasa + actions + web app"
@@ -24,10 +24,15 @@ help:
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
-# Debian packages: PostgreSQL for the database tests, Chromium for the browser tests
-# (installed only when missing).
+# Debian packages: PostgreSQL for the database tests, Chromium for the browser tests, and
+# what the bot itself runs: poppler-utils and Tesseract to read photos and scans of printed
+# reports (installed only when missing).
+OCR_DEPS := poppler-utils tesseract-ocr tesseract-ocr-eng
 deps:
-	scripts/install-apt-deps postgresql chromium poppler-utils
+	scripts/install-apt-deps postgresql chromium $(OCR_DEPS)
+
+ocr-deps:
+	scripts/install-apt-deps $(OCR_DEPS)
 
 # npm tooling for the browser tests (axe-core). The widget itself needs no build step: its
 # socket.io client is vendored in bot/web/static/ (a test checks it matches the lock file).
@@ -50,7 +55,7 @@ $(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt
 	$(VENV)/bin/pip install -q -c requirements/bot-constraints.txt -e '.[dev]'
 	touch $@
 
-run: install
+run: install ocr-deps
 	scripts/run
 
 shell: install

@@ -1,8 +1,9 @@
 """Journey 5, done for the patient: two reports pasted into the chat, compared finding by finding.
 
-The form takes report A, then report B, as pasted text (any length) or as a PDF report sent
-with the upload button; each is read back to the patient by its impression, so a wrong paste
-is caught before comparing. The comparison
+The form takes report A, then report B, as pasted text (any length) or as a report sent with
+the upload button (a PDF's text, or a scan or photo of a printed page read by OCR,
+bot/uploads/ocr.py); each is read back to the patient by its impression, so a wrong paste or a
+misread picture is caught before comparing. The comparison
 (bot/reports/) goes into the chat as a short list with urgency first, and as a full page and a
 printable sheet behind a token-bound link (bot/web/comparison_api.py). Nothing says which report
 is right; when they differ on something that may change care, the third-opinion route is offered.
@@ -11,6 +12,7 @@ is right; when they differ on something that may change care, the third-opinion 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -37,10 +39,20 @@ NOT_A_REPORT = (
     'it here). Or press "Stop".'
 )
 NO_TEXT_IN_UPLOAD = (
-    "I couldn't find a report's text in what you sent. A PDF made by the imaging center or "
-    "the patient portal works; a photo or scan of a paper report doesn't yet. You can also "
+    "I couldn't read a report in what you sent. A PDF from the imaging center or the patient "
+    "portal works best; a photo works when the page is flat, sharp and well lit. You can also "
     "copy the report's text and paste it here."
 )
+READ_FROM_PICTURE = (
+    "\nI read this from a picture of the page, so some words may be wrong. If the impression "
+    'above isn\'t what your report says, press "Stop" and paste or type the report instead.'
+)
+
+
+@dataclass(frozen=True)
+class SentText:
+    text: str
+    from_picture: bool = False  # read by OCR: the patient checks the read-back impression
 WHICH = {"report_a": "first report (A)", "report_b": "second report (B)"}
 THIRD_OPINION_BUTTONS = [
     {"title": "Open a second-opinion case", "payload": "/open_case"},
@@ -68,28 +80,31 @@ class ValidateReportCompareForm(FormValidationAction):
         return self.report("report_b", await self.text_sent(value, tracker), dispatcher)
 
     @staticmethod
-    async def text_sent(value: Any, tracker: Tracker) -> str | None:
+    async def text_sent(value: Any, tracker: Tracker) -> SentText | None:
         """The pasted text, or the text of a PDF report sent as an upload instead; None when
         an upload holds no readable PDF."""
         ids = requested_upload_ids(tracker)
         if not ids:
-            return (first_text(value) or "").strip()
+            return SentText((first_text(value) or "").strip())
         states = await wait_for_checks(tracker.sender_id, ids)
         key = Settings.load().storage_key
         for state in states:
             texts = await asyncio.to_thread(
-                upload_service().pdf_texts, tracker.sender_id, state.public_id, key
+                upload_service().report_texts, tracker.sender_id, state.public_id, key
             )
-            for text in texts:
+            for text, read_from_picture in texts:
                 if is_a_report(read_report(text), text):
-                    return text.strip()
+                    return SentText(text.strip(), read_from_picture)
         return None
 
     @staticmethod
-    def report(slot: str, text: str | None, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        if text is None:
+    def report(
+        slot: str, sent: SentText | None, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        if sent is None:
             dispatcher.utter_message(text=NO_TEXT_IN_UPLOAD)
             return {slot: None}
+        text = sent.text
         read = read_report(text)
         if not is_a_report(read, text):
             reply = questions.question_reply(text)
@@ -98,11 +113,12 @@ class ValidateReportCompareForm(FormValidationAction):
             else:
                 dispatcher.utter_message(text=NOT_A_REPORT)
             return {slot: None}
-        dispatcher.utter_message(
-            text=f"I read the {WHICH[slot]}. Its impression, as I read it: "
+        text = f"I read the {WHICH[slot]}. Its impression, as I read it: " \
             f"\"{impression_preview(read, text)}\""
-        )
-        return {slot: text}
+        if sent.from_picture:
+            text += READ_FROM_PICTURE
+        dispatcher.utter_message(text=text)
+        return {slot: sent.text}
 
 
 class ActionCompareReports(Action):

@@ -9,6 +9,7 @@ Nothing here logs patient data: ids and counts only.
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from bot.config import Settings
 from bot.db import storage_errors
 from bot.storage import member_path, new_stored_name, remove_stored_file, stored_path
 from bot.storage.encrypted import open_encrypted
+from bot.uploads import ocr
 from bot.uploads.records import (
     STORED_STATUSES,
     UNCHECKED_STATUSES,
@@ -44,7 +46,9 @@ logger = logging.getLogger(__name__)
 PUBLIC_ID_PREFIX = "up_"
 UNKNOWN_KIND = "unknown"
 INSERT_SLICE = 1000
-MAX_PDF_BYTES = 20 * 1024 * 1024  # a report is kilobytes; a bigger "PDF" is not read for text
+# A report is kilobytes (a phone photo a few megabytes); bigger files are not read for text.
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+REPORT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def utc_now() -> datetime:
@@ -135,12 +139,13 @@ class UploadService:
                 return None
             return UploadDetails(_record(row), tuple(_stored_file(f) for f in row.files))
 
-    def pdf_texts(
+    def report_texts(
         self, conversation_id: str, public_id: str, storage_key: bytes, max_files: int = 5
-    ) -> list[str]:
-        """The text of each readable PDF in a checked upload of this conversation (a report to
-        compare), decrypted as it is read; [] for another conversation's upload."""
-        with _storage_errors("pdf_texts"), self._sessions() as session:
+    ) -> list[tuple[str, bool]]:
+        """The text of each readable report file in a checked upload of this conversation (to
+        compare it), decrypted as it is read: a PDF's own text, or what OCR reads in a scanned
+        PDF or a photo of a page (then the flag is True). [] for another conversation's upload."""
+        with _storage_errors("report_texts"), self._sessions() as session:
             row = session.scalar(
                 select(Upload).where(
                     Upload.public_id == public_id,
@@ -152,21 +157,29 @@ class UploadService:
                 return []
             stored_name = row.stored_name
             members = [
-                f.stored_name for f in row.files
-                if f.relative_path.lower().endswith(".pdf") and f.size_bytes <= MAX_PDF_BYTES
+                (f.stored_name, f.relative_path.lower().rsplit(".", 1)[-1]) for f in row.files
+                if f.relative_path.lower().endswith(REPORT_SUFFIXES)
+                and f.size_bytes <= MAX_REPORT_BYTES
             ][:max_files]
         from bot.imaging.pdf import pdf_text  # heavy (pypdf, pydicom): load on first use
 
-        texts = []
-        for member in members:
+        texts: list[tuple[str, bool]] = []
+        for member, suffix in members:
             try:
-                with open_encrypted(
-                    member_path(stored_name, member, self._root), storage_key
-                ) as stream:
-                    texts.append(pdf_text(stream))
+                path = member_path(stored_name, member, self._root)
+                with open_encrypted(path, storage_key) as stream:
+                    content = stream.read()
             except (OSError, ValueError):
                 continue
-        return [text for text in texts if text.strip()]
+            if suffix == "pdf":
+                text = pdf_text(io.BytesIO(content))
+                if text.strip():
+                    texts.append((text, False))
+                    continue
+                texts.append((ocr.scanned_pdf_text(content), True))
+            else:
+                texts.append((ocr.image_text(content), True))
+        return [(text, read) for text, read in texts if text.strip()]
 
     def stored_bytes(self, conversation_id: str) -> int:
         with _storage_errors("stored_bytes"), self._sessions() as session:

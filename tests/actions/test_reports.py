@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.reports import (
     NO_TEXT_IN_UPLOAD,
     NOT_A_REPORT,
+    READ_FROM_PICTURE,
     ActionCompareReports,
     ValidateReportCompareForm,
 )
@@ -126,13 +127,16 @@ async def test_without_storage_the_list_still_comes(
 class FakeUploads:
     """The upload service's PDF texts per upload id, as the real one reads them."""
 
-    def __init__(self, texts: dict[str, list[str]]) -> None:
+    def __init__(self, texts: dict[str, list[str]], by_ocr: bool = False) -> None:
         self.texts = texts
+        self.by_ocr = by_ocr
         self.asked: list[tuple[str, str]] = []
 
-    def pdf_texts(self, conversation_id: str, public_id: str, key: bytes) -> list[str]:
+    def report_texts(
+        self, conversation_id: str, public_id: str, key: bytes
+    ) -> list[tuple[str, bool]]:
         self.asked.append((conversation_id, public_id))
-        return self.texts.get(public_id, [])
+        return [(text, self.by_ocr) for text in self.texts.get(public_id, [])]
 
 
 async def test_a_report_sent_as_a_pdf_is_taken_like_a_pasted_one(
@@ -163,3 +167,25 @@ async def test_a_report_sent_as_a_pdf_is_taken_like_a_pasted_one(
     events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["report_a"] is None
     assert dispatcher.messages[0]["text"] == NO_TEXT_IN_UPLOAD
+
+
+async def test_a_report_read_from_a_photo_is_read_back_with_a_warning(
+    var_dir: Path, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = pair("09-mri-knee-acl.yml")["b"]
+
+    async def checked(conversation_id: str, ids: list[str]) -> list[Any]:
+        return [UploadState(i, "checked", {}) for i in ids]
+
+    monkeypatch.setattr("bot.actions.reports.wait_for_checks", checked)
+    monkeypatch.setattr("bot.actions.reports.upload_service",
+                        lambda: FakeUploads({"up_9": [report]}, by_ocr=True))
+    tracker = make_tracker(text="I've uploaded 1 file (2 MB)", intent="upload_files",
+                           active_loop="report_compare_form",
+                           slots={"requested_slot": "report_b"},
+                           set_this_turn={"report_b": "I've uploaded 1 file (2 MB)"})
+    tracker.latest_message["metadata"] = {"upload_ids": ["up_9"]}
+    events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["report_b"] == report.strip()
+    assert dispatcher.messages[0]["text"].endswith(READ_FROM_PICTURE)

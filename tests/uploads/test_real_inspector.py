@@ -19,6 +19,7 @@ from bot.uploads.worker import InspectionWorker
 from bot.web.uploads_api import UploadsApi
 from tests.fixtures import dicom_factory as make
 from tests.uploads.conftest import bearer, make_app
+from tests.uploads.test_ocr import printed_page
 
 
 @pytest.fixture
@@ -108,9 +109,21 @@ def test_the_text_of_a_sent_pdf_report_for_comparing(
     _send(client, [report, invoice], tmp_path)
     api: UploadsApi = client.app_state  # type: ignore[attr-defined]
     [record] = api.service.for_conversation("conv-a")
-    texts = api.service.pdf_texts("conv-a", record.public_id, settings.storage_key)
-    assert len(texts) == 2
-    assert any("IMPRESSION: Example impression text" in text for text in texts)
-    assert api.service.pdf_texts("conv-b", record.public_id, settings.storage_key) == []
+    texts = api.service.report_texts("conv-a", record.public_id, settings.storage_key)
+    assert len(texts) == 2 and not any(by_ocr for _, by_ocr in texts)
+    assert any("IMPRESSION: Example impression text" in text for text, _ in texts)
+    assert api.service.report_texts("conv-b", record.public_id, settings.storage_key) == []
     # A wrong key reads nothing rather than garbage.
-    assert api.service.pdf_texts("conv-a", record.public_id, b"x" * 32) == []
+    assert api.service.report_texts("conv-a", record.public_id, b"x" * 32) == []
+
+
+def test_a_photo_of_a_printed_report_is_read_by_ocr(
+    client: TestClient, tmp_path: Path, settings: Settings
+) -> None:
+    photo = tmp_path / "report-photo.png"
+    photo.write_bytes(printed_page(tmp_path))
+    _send(client, [photo], tmp_path)
+    api: UploadsApi = client.app_state  # type: ignore[attr-defined]
+    [record] = api.service.for_conversation("conv-a")
+    [(text, by_ocr)] = api.service.report_texts("conv-a", record.public_id, settings.storage_key)
+    assert by_ocr and "Medial meniscus tear" in text
