@@ -76,7 +76,7 @@ validate: $(RASA_VENV)/.installed
 	scripts/validate
 
 test-python: deps install train node_modules/.installed
-	$(ENV) $(PY) -m pytest -q -ra
+	$(ENV) SECONDREAD_TEST_EVERYTHING=1 $(PY) -m pytest -q -ra
 
 test-stories: install train
 	$(ENV) $(RASA) test core --model "$$(scripts/train 2>/dev/null)" --stories tests/test_stories.yml \

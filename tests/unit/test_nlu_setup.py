@@ -11,8 +11,9 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTITY = re.compile(r"\[([^\]]+)\]\([a-z_]+\)")
@@ -64,8 +65,8 @@ def _encoder_dir() -> Path:
 LM_DIR = _encoder_dir()
 
 
-@pytest.mark.skipif(not LM_DIR.is_dir(), reason="the Rasa environment is not installed")
 def test_check_script_accepts_the_official_weights_and_refuses_altered_ones(tmp_path: Path) -> None:
+    need(LM_DIR.is_dir(), "the Rasa environment's sentence encoder")
     script = str(ROOT / "scripts/check-lm-weights")
     assert subprocess.run([script], capture_output=True).returncode == 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -59,8 +59,7 @@ print("ok")
 
 
 def test_a_question_in_a_statement_starts_its_journey() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa environment is not installed")
+    need(RASA_PYTHON.exists(), "the Rasa environment (.venv-rasa)")
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=300
     )

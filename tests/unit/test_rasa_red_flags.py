@@ -10,8 +10,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -69,8 +70,7 @@ print("ok")
 
 
 def test_an_emergency_overrides_whatever_the_nlu_read() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa environment is not installed")
+    need(RASA_PYTHON.exists(), "the Rasa environment (.venv-rasa)")
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
@@ -89,8 +89,7 @@ def test_the_component_runs_after_the_fallback_classifier() -> None:
 
 def test_red_flags_stays_importable_by_rasas_python() -> None:
     """bot.guidance.red_flags (and the package it lives in) may use the stdlib only."""
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa environment is not installed")
+    need(RASA_PYTHON.exists(), "the Rasa environment (.venv-rasa)")
     code = (
         "import sys; before = set(sys.modules); import bot.guidance.red_flags as r; "
         "assert r.detect_red_flags('my face is drooping'); "

@@ -9,11 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from bot.config import Settings, UploadLimits
 from bot.security.tokens import issue_token
 from bot.uploads.service import UploadService
 from bot.web.uploads_api import UploadsApi
+from tests.needs import need
 from tests.uploads.conftest import (
     SECRET,
     FakeInspector,
@@ -23,14 +25,17 @@ from tests.uploads.conftest import (
     wait_for,
 )
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    need(CHROMIUM.exists(), "Debian's chromium")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
         )
@@ -61,9 +66,9 @@ def test_files_and_a_folder_go_up(
     page.goto(f"{url}/upload?token={token_for('conv-a', 'upload')}")
     page.get_by_label("Choose files").set_input_files([report])
     page.get_by_label("Or choose a whole folder").set_input_files(tmp_path / "CD")
-    playwright_api.expect(page.locator("#selection")).to_contain_text("3 files")
+    expect(page.locator("#selection")).to_contain_text("3 files")
     page.get_by_role("button", name="Send").click()
-    playwright_api.expect(page.get_by_role("status")).to_contain_text(
+    expect(page.get_by_role("status")).to_contain_text(
         "Received — go back to the chat", timeout=10_000
     )
     wait_for(lambda: len(api.service.for_conversation("conv-a")) == 1)
@@ -86,7 +91,7 @@ def test_too_large_is_refused_before_sending(
     page.goto(f"{url}/upload?token={token_for('conv-a', 'upload')}")
     page.get_by_label("Choose files").set_input_files([big])
     page.get_by_role("button", name="Send").click()
-    playwright_api.expect(page.get_by_role("status")).to_contain_text("smaller parts")
+    expect(page.get_by_role("status")).to_contain_text("smaller parts")
     assert api.service.for_conversation("conv-a") == []
     page.close()
 
@@ -95,6 +100,6 @@ def test_an_expired_link_says_so(browser: object, server: tuple[str, UploadsApi]
     url, _api = server
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{url}/upload?token={issue_token(SECRET, 'conv-a', 'upload', -5)}")
-    playwright_api.expect(page.get_by_role("alert")).to_contain_text("expired")
+    expect(page.get_by_role("alert")).to_contain_text("expired")
     assert page.locator("input[type=file]").count() == 0
     page.close()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -44,8 +45,7 @@ print("ok")
 
 
 def test_channel_checks_tokens_and_replaces_rasas_handlers() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa environment is not installed")
+    need(RASA_PYTHON.exists(), "the Rasa environment (.venv-rasa)")
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", CHECKS], cwd=ROOT, capture_output=True, text=True, timeout=120
     )

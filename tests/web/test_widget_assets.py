@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from bot.config import Settings
 from bot.web.app import create_app
+from tests.needs import need
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "bot" / "web" / "static"
@@ -70,8 +71,7 @@ def test_widget_code_needs_no_eval_or_inline_handlers() -> None:
 
 def test_vendored_socketio_client_matches_the_locked_npm_package() -> None:
     package = ROOT / "node_modules" / "socket.io-client"
-    if not package.exists():
-        pytest.skip("npm packages not installed (make installs them)")
+    need(package.exists(), "the npm packages (node_modules)")
     lock = json.loads((ROOT / "package-lock.json").read_text())
     version = lock["packages"]["node_modules/socket.io-client"]["version"]
     vendored = (STATIC / "socket.io.min.js").read_bytes()
@@ -104,8 +104,8 @@ console.log(JSON.stringify(out));
 @pytest.fixture(scope="module")
 def js() -> dict[str, object]:
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    need(node is not None, "node")
+    assert node is not None
     result = subprocess.run(
         [node, "-e", NODE_CHECKS, str(STATIC / "widget.js")],
         capture_output=True,
