@@ -72,4 +72,6 @@ def test_a_report_with_an_urgent_category_puts_prompt_contact_first(stack: Stack
     stack.say(me, "/compare_reports")
     stack.say(me, pair["a"])
     replies = stack.say(me, pair["b"])
-    assert replies[0]["text"].startswith(PROMPTLY)
+    assert replies[0]["text"].startswith("I read the second report (B)")
+    (summary,) = [r["text"] for r in replies if "Where the reports differ" in r["text"]]
+    assert summary.startswith(PROMPTLY)
