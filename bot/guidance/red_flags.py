@@ -451,6 +451,16 @@ _URGENT_REPORT_FIRST: Final = (
     "If you have any symptoms or feel unwell, call 911 or go to the nearest emergency department "
     "now. Don't wait for a second opinion."
 )
+# How every emergency reply starts: channels show it as an alert (the widget's ALERT_OPENINGS
+# and the Telegram rendering match these; tests check they stay the same).
+EMERGENCY_OPENINGS: Final = (_EMERGENCY_FIRST, _URGENT_REPORT_FIRST)
+
+
+def emergency_opening(text: str | None) -> str | None:
+    """The emergency instruction a reply starts with, or None for any other reply."""
+    return next((o for o in EMERGENCY_OPENINGS if (text or "").startswith(o)), None)
+
+
 _CATEGORY_ADVICE: Final[dict[str, str]] = {
     "stroke": (
         "Face drooping, arm weakness or trouble speaking can be signs of a stroke. Call 911 even "

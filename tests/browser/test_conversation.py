@@ -203,3 +203,22 @@ SEEN_TYPING = """() => {
   new MutationObserver(() => { if (!typing.hidden) window.sawTyping = true; })
     .observe(typing, {attributes: true, attributeFilter: ["hidden"]});
 }"""
+
+
+def test_an_emergency_reply_is_an_alert_and_stays_one_after_a_reload(chat: Chat) -> None:
+    chat.open()
+    chat.say("my husband's face is drooping on one side and his speech is slurred right now")
+    alert = chat.log.get_by_role("alert")
+    expect(alert).to_contain_text("Please call 911", timeout=45_000)
+    expect(alert).to_contain_text("Emergency")
+    # Styled apart from every other reply, and readable: dark red on pale red.
+    colours = alert.evaluate(
+        "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+    )
+    assert colours == ["rgb(92, 16, 16)", "rgb(253, 236, 234)"]
+    screenshot(chat.page, "emergency-alert")
+    chat.page.reload()
+    chat.wait_connected()  # the chat was open, so it opens again by itself
+    expect(chat.log.get_by_role("alert")).to_contain_text("Please call 911")
+    # Other replies are not alerts.
+    assert chat.log.get_by_role("alert").count() == 1

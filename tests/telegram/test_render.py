@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
+import pytest
+
+from bot.guidance.red_flags import EMERGENCY_OPENINGS, emergency_guidance
 from bot.notify.telegram.render import (
     CHOOSE,
     MAX_TEXT,
@@ -83,3 +88,18 @@ def test_images_with_a_caption_and_attachments_and_unknown_messages() -> None:
 def test_plain_fallback_keeps_the_link_target() -> None:
     (item,) = render_message({"text": "see [the page](https://x.test/p)"})
     assert item.plain == "see the page (https://x.test/p)"
+
+
+@pytest.mark.parametrize("categories", [["stroke"], ["urgent_report"], ["self_harm", "stroke"]])
+def test_an_emergency_reply_starts_in_bold(categories: list[str]) -> None:
+    text = emergency_guidance(categories)
+    (message,) = render_message({"text": text})
+    opening = next(o for o in EMERGENCY_OPENINGS if text.startswith(o))
+    assert message.html.startswith(f"<b>{html.escape(opening, quote=False)}</b> ")
+    assert message.plain == text  # the fallback without markup keeps every word
+    assert message.html.count("<b>") == 1
+
+
+def test_other_replies_mentioning_911_are_not_bold() -> None:
+    (message,) = render_message({"text": "If it gets worse, please call 911 or go to the ER."})
+    assert "<b>" not in message.html

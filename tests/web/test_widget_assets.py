@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
+from bot.guidance.red_flags import EMERGENCY_OPENINGS, emergency_guidance
 from bot.web.app import create_app
 from tests.needs import need
 
@@ -96,6 +97,8 @@ const out = {
   }),
   size: [w.formatSize(512), w.formatSize(3500000), w.formatSize(2 * 1024 ** 3)],
   fmt: w.fmt(w.STRINGS.tooLarge, {size: "3 GB", limit: "2 GB"}),
+  openings: w.ALERT_OPENINGS,
+  alerts: [process.argv[2], "Thanks. Please call 911 if it gets worse.", ""].map(w.isAlert),
 };
 console.log(JSON.stringify(out));
 """
@@ -107,7 +110,7 @@ def js() -> dict[str, object]:
     need(node is not None, "node")
     assert node is not None
     result = subprocess.run(
-        [node, "-e", NODE_CHECKS, str(STATIC / "widget.js")],
+        [node, "-e", NODE_CHECKS, str(STATIC / "widget.js"), emergency_guidance(["stroke"])],
         capture_output=True,
         text=True,
         check=True,
@@ -151,3 +154,9 @@ def test_brand_colours_get_readable_text(js: dict[str, object]) -> None:
 def test_sizes_and_strings(js: dict[str, object]) -> None:
     assert js["size"] == ["512 bytes", "3.3 MB", "2.0 GB"]
     assert js["fmt"].startswith("These files are 3 GB in total; you can send up to 2 GB")  # type: ignore[union-attr]
+
+
+def test_emergency_replies_are_recognised_as_alerts(js: dict[str, object]) -> None:
+    # The widget knows how every emergency reply starts, exactly as the bot words it.
+    assert tuple(js["openings"]) == EMERGENCY_OPENINGS  # type: ignore[arg-type]
+    assert js["alerts"] == [True, False, False]

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.guidance.red_flags import emergency_opening
+
 # Telegram's limits (https://core.telegram.org/bots/api#sendmessage); we stay a little below.
 MAX_TEXT = 4000
 MAX_CAPTION = 1000
@@ -40,7 +42,15 @@ class Outgoing:
 
 
 def to_html(text: str) -> str:
-    """Escape everything, then turn markdown links with http(s) targets into <a> tags."""
+    """Escape everything, then turn markdown links with http(s) targets into <a> tags. An
+    emergency reply's opening instruction is bold, so it stands out from every other reply."""
+    opening = emergency_opening(text)
+    if opening:
+        return f"<b>{html.escape(opening, quote=False)}</b>{_linked(text[len(opening):])}"
+    return _linked(text)
+
+
+def _linked(text: str) -> str:
     parts: list[str] = []
     position = 0
     for match in _LINK.finditer(text):

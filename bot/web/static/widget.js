@@ -76,11 +76,25 @@
     oneFile: "1 file",
     manyFiles: "{count} files",
     units: ["bytes", "KB", "MB", "GB", "TB"],
+    emergency: "⚠ Emergency",
     remembered: "This chat is kept on this device until {date}; open it then and it will be here.",
     rememberFailed: "This chat couldn't be kept on this device. Please note the dates above.",
     forgetDevice: "Forget this chat on this device",
     forgotten: "This device no longer keeps this chat.",
   };
+
+  // How every emergency reply starts (bot/guidance/red_flags.py EMERGENCY_OPENINGS; a test
+  // checks they match): such a reply is shown as an alert.
+  var ALERT_OPENINGS = [
+    "Please call 911 or go to the nearest emergency department now. Don't wait for a second " +
+      "opinion.",
+    "If you have any symptoms or feel unwell, call 911 or go to the nearest emergency " +
+      "department now. Don't wait for a second opinion.",
+  ];
+
+  function isAlert(text) {
+    return ALERT_OPENINGS.some(function (opening) { return String(text || "").indexOf(opening) === 0; });
+  }
 
   var DEFAULT_COLOR = "#0b5cad";
   // No reply by then: stop the typing dots and say so (with the emergency line).
@@ -716,11 +730,16 @@
 
   Widget.prototype.addMessage = function (sender, text, time) {
     var who = sender === "user" ? this.s.youSaid : this.t("botSaid");
-    var bubble = el("div", { className: "sr-bubble" });
+    var alert = sender === "bot" && isAlert(text);
+    var bubble = el("div", { className: "sr-bubble", role: alert ? "alert" : null });
     if (sender === "bot") bubble.innerHTML = renderMarkup(text); // escaped by renderMarkup
     else bubble.textContent = text;
+    if (alert) {
+      bubble.insertBefore(el("strong", { className: "sr-alert-label", text: this.s.emergency }),
+                          bubble.firstChild);
+    }
     var when = new Date(time);
-    var item = el("div", { className: "sr-msg sr-msg--" + sender }, [
+    var item = el("div", { className: "sr-msg sr-msg--" + sender + (alert ? " sr-msg--alert" : "") }, [
       el("span", { className: "sr-visually-hidden", text: who + " " }),
       bubble,
       el("time", {
@@ -981,6 +1000,8 @@
     contrastRatio: contrastRatio,
     palette: palette,
     formatSize: formatSize,
+    isAlert: isAlert,
+    ALERT_OPENINGS: ALERT_OPENINGS,
     boot: boot,
   };
 });
