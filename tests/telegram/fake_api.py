@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import html
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +59,7 @@ class FakeTelegram:
         self.files: dict[str, bytes | int] = {}  # file_id → content, or only a size
         self.fetched_documents: list[bytes] = []  # documents sent by URL, as fetched
         self.messages: dict[int, dict[str, Any]] = {}  # what the bot sent, by message_id
+        self.parse_modes: dict[int, str] = {}  # how each was to be read, for shown()
         self.webhook: dict[str, Any] | None = None
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -166,7 +169,16 @@ class FakeTelegram:
         return [m for m in self.messages.values() if m["chat"]["id"] == chat_id]
 
     def texts(self, chat_id: int) -> list[str]:
+        """What the sent messages say, as Telegram sends them (HTML parse mode: with tags)."""
         return [m.get("text") or m.get("caption") or "" for m in self.sent(chat_id)]
+
+    def shown(self, chat_id: int) -> list[str]:
+        """What a person reads: the HTML tags rendered away, entities decoded."""
+        return [
+            html.unescape(re.sub(r"<[^>]+>", "", text))
+            if self.parse_modes.get(message["message_id"]) == "HTML" else text
+            for message, text in zip(self.sent(chat_id), self.texts(chat_id), strict=True)
+        ]
 
     async def wait_until(
         self, condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition"
@@ -301,6 +313,8 @@ class FakeTelegram:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.messages[message_id] = message
+        if params.get("parse_mode"):
+            self.parse_modes[message_id] = str(params["parse_mode"])
         return message
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:

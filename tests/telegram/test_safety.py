@@ -5,7 +5,6 @@ reveal the chat. The bridge in long-polling mode against the fake Bot API and a 
 from __future__ import annotations
 
 import asyncio
-import html
 import sqlite3
 import time
 from pathlib import Path
@@ -51,7 +50,7 @@ def like_rasa(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def texts(telegram: FakeTelegram, chat: int = CHAT) -> list[str]:
-    return [html.unescape(t) for t in telegram.texts(chat)]
+    return telegram.shown(chat)
 
 
 def keyboard(message: dict[str, Any]) -> dict[str, str]:

@@ -64,7 +64,7 @@ async def bridge(settings: Settings, tuning: Tuning = TUNING) -> AsyncIterator[N
 
 
 def texts(telegram: FakeTelegram, chat: int) -> list[str]:
-    return [html.unescape(t) for t in telegram.texts(chat)]
+    return telegram.shown(chat)
 
 
 def keyboard(message: dict[str, Any]) -> dict[str, str]:
