@@ -4,10 +4,8 @@ the patient's original files."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
-from fastapi.responses import RedirectResponse
 
 from bot.cases.records import CaseNotFound
 from bot.cases.status import CaseStatus, InvalidTransition
@@ -24,7 +22,7 @@ from bot.web.console.security import (
     Staff,
     StaffPost,
 )
-from bot.web.console.templates import render
+from bot.web.console.templates import back_with_notice, case_url, render
 from bot.web.console.uploads import FileKey, stream_file
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
@@ -77,11 +75,6 @@ def case_detail(number: str, request: Request, principal: Staff, services: Servi
                   comparison=load_comparison(services.settings, case.conversation_id))
 
 
-def _back(number: str, done: str) -> Response:
-    return RedirectResponse(f"{PREFIX}/cases/{quote(number, safe='')}?done={quote(done)}",
-                            status_code=303)
-
-
 @router.post("/cases/{number}/status")
 def change_status(
     number: str, principal: StaffPost, services: Services,
@@ -100,7 +93,7 @@ def change_status(
         raise HTTPException(404, "No such case.") from error
     except InvalidTransition as error:
         raise HTTPException(409, str(error)) from error
-    return _back(number, "Status changed.")
+    return back_with_notice(case_url(number), "Status changed.")
 
 
 @router.post("/cases/{number}/assign")
@@ -114,7 +107,7 @@ def assign(
         raise HTTPException(404, "No such case.") from error
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
-    return _back(number, "Assignment saved.")
+    return back_with_notice(case_url(number), "Assignment saved.")
 
 
 @router.post("/cases/{number}/notes")
@@ -128,7 +121,7 @@ def add_note(
         raise HTTPException(404, "No such case.") from error
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
-    return _back(number, "Note added.")
+    return back_with_notice(case_url(number), "Note added.")
 
 
 @router.get("/cases/{number}/uploads/{upload_id}/files/{position}")

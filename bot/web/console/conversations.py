@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -25,7 +24,7 @@ from bot.web.console.security import (
     Staff,
     StaffPost,
 )
-from bot.web.console.templates import render
+from bot.web.console.templates import back_with_notice, conversation_url, render
 from bot.web.console.uploads import FileKey, stream_file, uploads_of
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
@@ -33,10 +32,6 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 
 def reviews(services: Services) -> Reviews:
     return Reviews(services.sessions, services.settings.secret_key, services.clock)
-
-
-def conversation_url(conversation_id: str) -> str:
-    return f"{PREFIX}/conversations/{quote(conversation_id, safe='')}"
 
 
 @router.get("")
@@ -114,11 +109,6 @@ def download(
     return stream_file(services.settings, *found)
 
 
-def _back(conversation_id: str, done: str) -> Response:
-    return RedirectResponse(f"{conversation_url(conversation_id)}?done={quote(done)}",
-                            status_code=303)
-
-
 @router.post("/conversations/{conversation_id}/review")
 def set_review(
     conversation_id: str, principal: StaffPost, services: Services,
@@ -126,7 +116,7 @@ def set_review(
 ) -> Response:
     value = status if status in ("reviewed", "follow_up") else None
     reviews(services).set_status(principal, conversation_id, value)
-    return _back(conversation_id, "Review status saved.")
+    return back_with_notice(conversation_url(conversation_id), "Review status saved.")
 
 
 @router.post("/conversations/{conversation_id}/tags")
@@ -138,7 +128,7 @@ def add_tag(
         reviews(services).add_tag(principal, conversation_id, tag)
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
-    return _back(conversation_id, "Tag added.")
+    return back_with_notice(conversation_url(conversation_id), "Tag added.")
 
 
 @router.post("/conversations/{conversation_id}/tags/remove")
@@ -147,7 +137,7 @@ def remove_tag(
     tag: Annotated[str, Form(max_length=60)],
 ) -> Response:
     reviews(services).remove_tag(principal, conversation_id, tag)
-    return _back(conversation_id, "Tag removed.")
+    return back_with_notice(conversation_url(conversation_id), "Tag removed.")
 
 
 @router.post("/conversations/{conversation_id}/notes")
@@ -159,4 +149,4 @@ def add_note(
         reviews(services).add_note(principal, conversation_id, body)
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
-    return _back(conversation_id, "Note added.")
+    return back_with_notice(conversation_url(conversation_id), "Note added.")

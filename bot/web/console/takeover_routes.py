@@ -4,10 +4,8 @@ the Rasa calls live in bot.notify.takeover."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Response
-from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.notify.takeover import MAX_REPLY, TakeoverFailed
@@ -16,13 +14,9 @@ from bot.staff.records import Principal
 from bot.transcripts.transcript import load_transcript
 from bot.web.console.security import PREFIX, ConsoleRoute, Services, StaffPost
 from bot.web.console.services import ConsoleServices
+from bot.web.console.templates import back_with_notice, conversation_url
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
-
-
-def _back(conversation_id: str, done: str) -> Response:
-    url = f"{PREFIX}/conversations/{quote(conversation_id, safe='')}?done={quote(done)}"
-    return RedirectResponse(url, status_code=303)
 
 
 def _record(
@@ -56,7 +50,9 @@ async def pause(conversation_id: str, principal: StaffPost, services: Services) 
     except TakeoverFailed as error:
         raise HTTPException(502, "Rasa could not pause the bot. Try again.") from error
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.paused")
-    return _back(conversation_id, "The bot is paused. You are answering.")
+    return back_with_notice(
+        conversation_url(conversation_id), "The bot is paused. You are answering."
+    )
 
 
 @router.post("/conversations/{conversation_id}/reply")
@@ -77,7 +73,7 @@ async def reply(
         raise HTTPException(502, "Rasa did not take the reply. It was not sent.") from error
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.replied",
                             {"length": len(text.strip()), "via": via})
-    return _back(conversation_id, "Reply sent.")
+    return back_with_notice(conversation_url(conversation_id), "Reply sent.")
 
 
 @router.post("/conversations/{conversation_id}/resume")
@@ -88,4 +84,4 @@ async def resume(conversation_id: str, principal: StaffPost, services: Services)
     except TakeoverFailed as error:
         raise HTTPException(502, "Rasa could not resume the bot. Try again.") from error
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.resumed")
-    return _back(conversation_id, "The bot is answering again.")
+    return back_with_notice(conversation_url(conversation_id), "The bot is answering again.")

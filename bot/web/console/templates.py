@@ -8,10 +8,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.staff.records import Principal
+from bot.web.console.security import PREFIX
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 
@@ -46,3 +47,17 @@ def render(
 def error_page(status: int, detail: str) -> HTMLResponse:
     template = TEMPLATES.get_template("console/error.html")
     return HTMLResponse(template.render(status=status, detail=detail), status_code=status)
+
+
+def conversation_url(conversation_id: str) -> str:
+    return f"{PREFIX}/conversations/{quote(conversation_id, safe='')}"
+
+
+def case_url(number: str) -> str:
+    return f"{PREFIX}/cases/{quote(number, safe='')}"
+
+
+def back_with_notice(url: str, done: str) -> RedirectResponse:
+    """After a form is posted: back to its page (303, so a reload does not post again), with
+    the short notice of what was done."""
+    return RedirectResponse(f"{url}?done={quote(done)}", status_code=303)
