@@ -64,10 +64,7 @@ def case_list(request: Request, principal: Staff, services: Services) -> Respons
 @router.get("/cases/{number}")
 def case_detail(number: str, request: Request, principal: Staff, services: Services) -> Response:
     work = casework(services)
-    try:
-        case = work.view(principal, number)
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
+    case = work.view(principal, number)
     records = RecordsRequests(services.sessions, services.clock).status(case.conversation_id)
     return render(request, "case.html", principal, case=case, staff=work.staff_names(),
                   flash=request.query_params.get("done", "")[:80], records=records,
@@ -89,8 +86,6 @@ def change_status(
         # entry has the address.
         services.cases.change_status(number, status, principal.username, note.strip() or None,
                                      source=f"console:{principal.session_ref}")
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
     except InvalidTransition as error:
         raise HTTPException(409, str(error)) from error
     return back_with_notice(case_url(number), "Status changed.")
@@ -103,8 +98,6 @@ def assign(
 ) -> Response:
     try:
         casework(services).assign(principal, number, username.strip() or None)
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
     return back_with_notice(case_url(number), "Assignment saved.")
@@ -117,8 +110,6 @@ def add_note(
 ) -> Response:
     try:
         casework(services).add_note(principal, number, body)
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
     except ValueError as error:
         raise HTTPException(400, str(error)) from error
     return back_with_notice(case_url(number), "Note added.")

@@ -3,9 +3,8 @@ chat, for staff (who also see the taxonomy code the results were filtered on).""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from bot.cases.records import CaseNotFound
 from bot.directory.service import default_client, find_nearby, listed_as
 from bot.guidance import nearby
 from bot.web.console.cases import casework
@@ -17,10 +16,7 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 
 @router.get("/cases/{number}/radiologists")
 def radiologists(number: str, request: Request, principal: Staff, services: Services) -> Response:
-    try:
-        case = casework(services).view(principal, number)
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
+    case = casework(services).view(principal, number)
     postal_code = nearby.parse_zip(request.query_params.get("zip"))
     code, description = listed_as(case.suggested_subspecialty)
     result = (

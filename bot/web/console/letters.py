@@ -11,7 +11,6 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from bot.cases.records import CaseNotFound
 from bot.guidance.records_letter import (
     LetterFields,
     access_request,
@@ -53,10 +52,7 @@ def case_letter(
 ) -> Response:
     if kind not in ("request", "authorization") or extension not in ("pdf", "txt"):
         raise HTTPException(404, "No such letter.")
-    try:
-        case = casework(services).view(principal, number)  # audited like any view of the case
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
+    case = casework(services).view(principal, number)  # audited like any view of the case
     fields = letter_for_case(load_letter(services.settings, case.conversation_id), case)
     write = third_party_authorization if kind == "authorization" else access_request
     letter = write(fields, date.today())
@@ -75,10 +71,7 @@ def case_letter(
 def case_comparison(
     number: str, request: Request, principal: Staff, services: Services
 ) -> Response:
-    try:
-        case = casework(services).view(principal, number)  # audited like any view of the case
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such case.") from error
+    case = casework(services).view(principal, number)  # audited like any view of the case
     stored = load_comparison(services.settings, case.conversation_id)
     if stored is None:
         raise HTTPException(404, "No reports were compared in this case's conversation.")

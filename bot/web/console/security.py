@@ -17,7 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from bot.staff.records import Principal, SessionEnd
+from bot.cases.records import CaseNotFound
+from bot.staff.records import AccountNotFound, Principal, SessionEnd
 from bot.web.console.services import ConsoleServices, console_services
 
 SESSION_COOKIE = "sr_console"
@@ -147,6 +148,14 @@ def _error(status: int, detail: str) -> Response:
     return error_page(status, detail)
 
 
+# What the services raise for something that is not there, as the page the agent sees: one
+# place instead of a try/except in every route.
+NOT_FOUND: dict[type[LookupError], str] = {
+    CaseNotFound: "No such case.",
+    AccountNotFound: "No such account.",
+}
+
+
 class ConsoleRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -158,6 +167,8 @@ class ConsoleRoute(APIRoute):
                 response = _signed_out(request, error.reason)
             except HTTPException as error:
                 response = _error(error.status_code, str(error.detail))
+            except (CaseNotFound, AccountNotFound) as error:
+                response = _error(404, NOT_FOUND[type(error)])
             except RequestValidationError:
                 response = _error(400, "The request was not understood.")
             for name, value in SECURITY_HEADERS.items():

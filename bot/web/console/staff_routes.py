@@ -7,7 +7,6 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from bot.staff.accounts import Accounts
-from bot.staff.records import AccountNotFound
 from bot.web.console.security import PREFIX, Admin, AdminPost, ConsoleRoute, Services
 from bot.web.console.templates import render
 
@@ -32,26 +31,17 @@ def _done(message: str) -> Response:
 def disable(username: str, principal: AdminPost, services: Services) -> Response:
     if username == principal.username:
         raise HTTPException(400, "You cannot disable your own account.")
-    try:
-        accounts(services).set_active(username, False, by=principal)
-    except AccountNotFound as error:
-        raise HTTPException(404, "No such account.") from error
+    accounts(services).set_active(username, False, by=principal)
     return _done("Account disabled and signed out.")
 
 
 @router.post("/staff/{username}/enable")
 def enable(username: str, principal: AdminPost, services: Services) -> Response:
-    try:
-        accounts(services).set_active(username, True, by=principal)
-    except AccountNotFound as error:
-        raise HTTPException(404, "No such account.") from error
+    accounts(services).set_active(username, True, by=principal)
     return _done("Account enabled.")
 
 
 @router.post("/staff/{username}/end-sessions")
 def end_sessions(username: str, principal: AdminPost, services: Services) -> Response:
-    try:
-        accounts(services).end_sessions(username, by=principal)
-    except AccountNotFound as error:
-        raise HTTPException(404, "No such account.") from error
+    accounts(services).end_sessions(username, by=principal)
     return _done("Sessions ended.")
