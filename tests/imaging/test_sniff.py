@@ -96,7 +96,10 @@ def test_pdf_named_dcm_is_a_pdf(tmp_path: Path) -> None:
     assert sniff(*head_of(factory.pdf_named_dcm(tmp_path))).kind is Kind.PDF
 
 
-def test_short_files_do_not_break_sniffing() -> None:
-    for length in range(0, 140):
+def test_a_truncated_header_is_never_taken_for_dicom() -> None:
+    kinds = set()
+    for length in range(1, 140):
         data = (b"\x08\x00\x16\x00UI\x1a\x00" + b"1" * 200)[:length]
-        sniff(data, len(data))
+        kinds.add(sniff(data, len(data)).kind)
+    assert kinds == {Kind.UNKNOWN}
+    assert sniff(b"", 0).kind is Kind.EMPTY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -54,9 +55,15 @@ async def test_other_channels_are_refused_and_no_token_sends_nothing(
     assert telegram.calls == []
 
 
-async def test_an_unreachable_telegram_does_not_raise(settings: Settings) -> None:
+async def test_an_unreachable_telegram_does_not_raise_and_says_so_in_the_log(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     gone = replace(settings, telegram=replace(settings.telegram, api_url="http://127.0.0.1:9"))
-    await send_telegram_text("telegram:34", "hi", gone)
+    with caplog.at_level(logging.WARNING, logger="bot.notify.telegram"):
+        await send_telegram_text("telegram:34", "Dear Jane, your MRI", gone)
+    (record,) = [r for r in caplog.records if r.name == "bot.notify.telegram"]
+    assert "not sent" in record.getMessage()
+    assert "Jane" not in caplog.text  # what was to be sent never reaches the log
 
 
 @pytest.fixture

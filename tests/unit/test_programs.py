@@ -37,7 +37,6 @@ def test_loads_every_dated_row() -> None:
     programs = load_programs()
     assert len(programs) == 19
     assert all(program.name and program.source_url and program.source_seen for program in programs)
-    assert load_programs() is programs  # cached
 
 
 def test_subspecialties_are_split() -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pytest
 
 from bot.guidance import vocabulary
-from bot.guidance.worthwhile import REMINDER, WorthwhileAssessment, assess_worthwhile
+from bot.guidance.worthwhile import REMINDER, assess_worthwhile
 
 from ._wording import assert_no_diagnostic_wording
 
@@ -116,9 +115,3 @@ def test_as_text_layout() -> None:
     assert "can't look at or judge your images" in REMINDER
     assert "doctor" in REMINDER
 
-
-def test_assessment_is_frozen() -> None:
-    assessment = assess_worthwhile("ct", "chest", "unclear_report")
-    assert isinstance(assessment, WorthwhileAssessment)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        assessment.recommendation = "optional"  # type: ignore[misc]
