@@ -11,7 +11,6 @@ from bot.actions.journeys import (
     ActionSuggestSubspecialist,
     ActionWorthwhileAnswer,
 )
-from bot.guidance import insurance, subspecialty, worthwhile
 from tests.actions.conftest import make_tracker, slot_events
 
 
@@ -24,8 +23,9 @@ async def test_worthwhile_answer_keeps_the_reason_and_the_answer(
     events = await ActionWorthwhileAnswer().run(dispatcher, tracker, domain)
     # Asking again does not ask the situation again (issue 14: nothing said is asked twice).
     assert slot_events(events) == {"second_opinion_reason": "surgery_planned"}
-    expected = worthwhile.assess_worthwhile("mri", "brain", "surgery_planned").as_text()
-    assert [m["text"] for m in dispatcher.messages] == [expected]
+    (text,) = [m["text"] for m in dispatcher.messages]
+    assert text.startswith("A second opinion on your brain MRI is strongly recommended")
+    assert "Surgery or another high-stakes procedure is planned" in text
 
 
 async def test_subspecialist_answer_names_the_subspecialty_and_programs(
@@ -35,7 +35,7 @@ async def test_subspecialist_answer_names_the_subspecialty_and_programs(
     events = await ActionSuggestSubspecialist().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"suggested_subspecialty": "neuroradiology"}
     texts = [m["text"] for m in dispatcher.messages]
-    assert texts[0] == subspecialty.suggest_subspecialty("mri", "brain", "adult").as_text()
+    assert texts[0].startswith("A good fit for a second read: neuroradiology.")
     assert "may have changed" in texts[-1]
     # Names near the patient are one click away, once the subspecialty is known.
     assert dispatcher.messages[0]["buttons"] == [
@@ -64,6 +64,6 @@ async def test_insurance_answer_stores_answers_for_the_case(
     tracker = make_tracker(slots=answers)
     events = slot_events(await ActionInsuranceAnswer().run(dispatcher, tracker, domain))
     assert events == {"insurance_answers": answers}  # nothing cleared: not asked again
-    advice = insurance.advise_insurance(**answers)
-    assert advice.likelihood == "likely"
-    assert [m["text"] for m in dispatcher.messages] == [advice.as_text()]
+    (text,) = [m["text"] for m in dispatcher.messages]
+    assert text.startswith("Chance that insurance pays: likely.")
+    assert "Original Medicare (Part B) covers a second opinion" in text

@@ -12,7 +12,6 @@ import uuid
 import httpx
 import pytest
 
-from bot.guidance import red_flags, worthwhile
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -53,9 +52,10 @@ def test_journey_1_whole_conversation(stack: Stack) -> None:
     assert texts(replies)[-1] == "Which of these best describes your situation?"
 
     replies = stack.say(me, "the report was really vague and inconclusive")
-    expected = worthwhile.assess_worthwhile("mri", "spine", "unclear_report").as_text()
     # Rasa's REST channel sends each paragraph as its own message.
-    assert "\n\n".join(texts(replies)[:-1]) == expected
+    assessment = "\n\n".join(texts(replies)[:-1])
+    assert assessment.startswith("A second opinion on your spine MRI is a reasonable step")
+    assert "When a report is vague or inconclusive" in assessment
     assert texts(replies)[-1] == "Is there anything else I can help with?"
     assert button_payloads(replies) == ["/open_case", "/affirm", "/deny"]
 
@@ -81,7 +81,9 @@ def test_red_flag_in_a_form_gives_emergency_guidance_and_ends_the_form(stack: St
     me = sender()
     stack.say(me, "/ask_insurance")
     replies = stack.say(me, "my husband's face is drooping and his speech is slurred")
-    assert texts(replies) == [red_flags.emergency_guidance("stroke")]
+    (guidance,) = texts(replies)
+    assert guidance.startswith("Please call 911 or go to the nearest emergency department now.")
+    assert "signs of a stroke" in guidance
     tracker = stack.tracker(me)
     assert tracker["slots"]["red_flag_category"] == "stroke"
     assert not (tracker.get("active_loop") or {}).get("name")
