@@ -22,11 +22,49 @@ from bot.security.tokens import issue_token
 key = "k" * 32
 channel = C.from_credentials({"session_persistence": True, "jwt_key": key})
 assert channel.name() == "socketio"
-channel.blueprint(lambda message: None)
+received = []
+async def record(message): received.append(message)
+channel.blueprint(record)
 handlers = channel.sio.handlers["/"]
-assert handlers["connect"].__qualname__.startswith("ConversationSocketIOInput.")
-assert handlers["session_request"].__qualname__.startswith("ConversationSocketIOInput.")
-assert handlers["user_uttered"].__qualname__.startswith("ConversationSocketIOInput.")
+
+# The handlers as socket.io calls them, with the server's session store, rooms and
+# emits recorded instead of sent.
+import asyncio
+sessions, rooms, emitted, dropped = {}, [], [], []
+async def save_session(sid, session, namespace=None): sessions[sid] = session
+async def get_session(sid, namespace=None): return sessions.get(sid, {})
+async def disconnect(sid, namespace=None): dropped.append(sid)
+async def emit(event, data=None, room=None, **kw): emitted.append((event, data, room))
+channel.sio.save_session, channel.sio.get_session = save_session, get_session
+channel.sio.disconnect, channel.sio.emit = disconnect, emit
+channel.sio.enter_room = lambda sid, room, namespace=None: rooms.append((sid, room))
+environ = {"REMOTE_ADDR": "127.0.0.1"}
+
+async def scenario():
+    # No token, or a token for something else: the connection is refused.
+    assert await handlers["connect"]("s0", environ, None) is False
+    upload = issue_token(key, "web-a", "upload", 60)
+    assert await handlers["connect"]("s0", environ, {"token": upload}) is False
+    # A conversation token binds the connection to its conversation...
+    assert await handlers["connect"]("s1", environ, {"token": ok}) is True
+    await handlers["session_request"]("s1", {"session_id": "web-a"})
+    assert rooms == [("s1", "web-a")] and emitted[-1][:2] == ("session_confirm", "web-a")
+    # ...and asking for another conversation's session disconnects it, joining nothing.
+    assert await handlers["connect"]("s2", environ, {"token": ok}) is True
+    await handlers["session_request"]("s2", {"session_id": "web-b"})
+    assert dropped == ["s2"] and rooms == [("s1", "web-a")]
+    # A message for another conversation is dropped before it reaches Rasa; one for its own
+    # arrives, with the connection's address reference set by the server, not the client.
+    await handlers["user_uttered"]("s1", {"session_id": "web-b", "message": "hi"})
+    assert received == []
+    await handlers["user_uttered"]("s1", {"session_id": "web-a", "message": "hi",
+                                         "customData": {"client_address": "forged"}})
+    (message,) = received
+    assert message.sender_id == "web-a" and message.text == "hi"
+    assert message.metadata["client_address"] not in (None, "forged")
+
+ok = issue_token(key, "web-a", "conversation", 60)
+asyncio.run(scenario())
 ok = issue_token(key, "web-a", "conversation", 60)
 assert channel.conversation_for({"token": ok}) == "web-a"
 assert channel.conversation_for({"token": issue_token(key, "web-a", "upload", 60)}) is None
