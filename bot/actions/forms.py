@@ -72,6 +72,28 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
+EXPLAINED = frozenset(EXPLANATIONS.values())
+WAY_OUT = (
+    "This question seems hard to answer here, and that's fine. Type \"stop\" to leave it and "
+    "ask me something else, or \"talk to a person\" to reach our team."
+)
+WAY_OUT_BUTTONS = [
+    {"title": "Stop this question", "payload": "/stop"},
+    {"title": "Talk to a person", "payload": "/human_handoff"},
+]
+
+
+def explained_before(tracker: Tracker, text: str) -> int:
+    """How often this explanation was already given since the form started."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name"):
+            break
+        if event.get("event") == "bot" and event.get("text") == text:
+            count += 1
+    return count
+
+
 class ParsedSlotsForm(FormValidationAction, ABC):
     """Shared validation for our forms: parse, accept, or explain and ask again."""
 
@@ -86,7 +108,13 @@ class ParsedSlotsForm(FormValidationAction, ABC):
         # face is drooping"): Rasa then rejects the form and the red_flag rule answers first.
         if (tracker.latest_message.get("intent") or {}).get("name") == "red_flag":
             return []
-        return list(await super().run(dispatcher, tracker, domain))
+        before = len(dispatcher.messages)
+        events = list(await super().run(dispatcher, tracker, domain))
+        explained = [m.get("text") for m in dispatcher.messages[before:]]
+        if any(explained_before(tracker, text) >= 2 for text in explained if text in EXPLAINED):
+            # The third miss on the same question: a way out, as financial-demo offers one.
+            dispatcher.utter_message(text=WAY_OUT, buttons=WAY_OUT_BUTTONS)
+        return events
 
     def explain_slot(self, slot: str, dispatcher: CollectingDispatcher) -> None:
         # Per-slot hook in the spirit of financial-demo's explain_<slot>.

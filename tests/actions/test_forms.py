@@ -9,11 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.forms import (
     EXPLANATIONS,
+    WAY_OUT,
     ValidateInsuranceForm,
     ValidateSubspecialistForm,
     ValidateWorthwhileForm,
 )
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, slot_events, user_event
 
 
 async def run_form(
@@ -170,3 +171,41 @@ async def test_insurance_form_parses_answers(
     assert slots[slot] == expected
     if expected is None:
         assert dispatcher.messages[0]["text"] == EXPLANATIONS[slot]
+
+
+def missed(times: int) -> list[dict[str, Any]]:
+    """The insurance form started, then its coverage question missed `times` times."""
+    history: list[dict[str, Any]] = [{"event": "active_loop", "name": "insurance_form"}]
+    for _ in range(times):
+        history += [user_event("blue thing", "inform"),
+                    {"event": "bot", "text": EXPLANATIONS["plan_type"]}]
+    return history
+
+
+@pytest.mark.parametrize(("earlier", "way_out"), [(0, False), (1, False), (2, True), (3, True)])
+async def test_the_third_miss_on_one_question_offers_a_way_out(
+    earlier: int, way_out: bool, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(text="the blue card one", active_loop="insurance_form",
+                           slots={"requested_slot": "plan_type"},
+                           set_this_turn={"plan_type": "the blue card one"},
+                           history=missed(earlier))
+    await ValidateInsuranceForm().run(dispatcher, tracker, domain)
+    texts = [m.get("text") for m in dispatcher.messages]
+    assert texts[0] == EXPLANATIONS["plan_type"]  # explained every time
+    assert (WAY_OUT in texts) is way_out
+    if way_out:
+        assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == [
+            "/stop", "/human_handoff"]
+
+
+async def test_misses_before_the_form_started_again_do_not_count(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    history = [*missed(3), {"event": "active_loop", "name": None},
+               {"event": "active_loop", "name": "insurance_form"}]
+    tracker = make_tracker(text="the blue card one", active_loop="insurance_form",
+                           slots={"requested_slot": "plan_type"},
+                           set_this_turn={"plan_type": "the blue card one"}, history=history)
+    await ValidateInsuranceForm().run(dispatcher, tracker, domain)
+    assert WAY_OUT not in [m.get("text") for m in dispatcher.messages]
