@@ -34,6 +34,7 @@ from bot.guidance.situation import (
     mismatch_message,
 )
 from bot.guidance.uploads import (
+    ALREADY_CHECKED,
     MAX_FOLLOW_UPS,
     NOT_FOUND,
     UploadState,
@@ -136,6 +137,14 @@ class ActionHandleUploads(Action):
             return []
         already = set(tracker.get_slot("reported_upload_ids") or [])
         report = report_uploads(states, already)
+        if not report.messages and not report.still_running and not is_follow_up:
+            # The same upload announced again (a resent message, a second tab): the verdicts
+            # again, never silence.
+            again = report_uploads(states, set()).messages
+            if again:
+                dispatcher.utter_message(text=ALREADY_CHECKED)
+            for message in again:
+                dispatcher.utter_message(text=message)
         for message in report.messages:
             dispatcher.utter_message(text=message)
         events: list[EventType] = []

@@ -60,6 +60,9 @@ def report_uploads(states: Sequence[UploadState], already_reported: set[str]) ->
     return UploadReport(tuple(messages), tuple(reported), running)
 
 
+ALREADY_CHECKED = "I've checked these files already. Here is what I found:"
+
+
 def still_checking_message(count: int) -> str:
     files = "upload" if count == 1 else f"{count} uploads"
     return (

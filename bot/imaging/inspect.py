@@ -18,6 +18,7 @@ from bot.imaging.archives import (
     ArchiveProblem,
     ArchiveRejected,
     Budget,
+    Entry,
     is_java_archive,
     open_archive,
     read_nested,
@@ -185,6 +186,9 @@ class _Inspection:
         elif kind in _VIEWER_KINDS:
             into.ignored.add("viewer", "viewer_software")
             into.looks_like_cd = True
+        elif _suffix(path) in DICOM_NAMES:
+            # Named like a DICOM image, but not one inside: say so, not "an unknown file".
+            into.rejected.add("unsupported", "not_dicom", _suffix(path))
         else:
             into.unknown.add("unsupported", "unknown_type", _extension(path))
 
@@ -239,6 +243,13 @@ class _Inspection:
             stream = read_nested(stream, size, self.limits)
         archive, entries = open_archive(stream, size, self.limits, self.budget)
         with archive:
+            office = office_document(entries)
+            if office:  # .docx, .xlsx, .pptx are ZIPs inside: name the document, not its XML
+                into.rejected.add("office", "office_document", office)
+                return
+            if not entries:
+                into.rejected.add("empty", "empty_archive")
+                return
             if is_java_archive(entries):
                 into.ignored.add("viewer", "viewer_software")
                 into.looks_like_cd = True
@@ -319,6 +330,20 @@ def _main_exam(
     return None, None
 
 
+DICOM_NAMES = (".dcm", ".dicom", ".dic")
+_OFFICE_PARTS = (("word/", "a Word document"), ("xl/", "an Excel spreadsheet"),
+                 ("ppt/", "a PowerPoint file"))
+
+
+def office_document(entries: Sequence[Entry]) -> str | None:
+    """What an Office Open XML file is ("a Word document"), from its ZIP entries; else None."""
+    names = [str(entry.name) for entry in entries]
+    if "[Content_Types].xml" not in names:
+        return None
+    return next((what for prefix, what in _OFFICE_PARTS
+                 if any(name.startswith(prefix) for name in names)), "an Office document")
+
+
 def _is_system_file(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
     return (
@@ -326,6 +351,11 @@ def _is_system_file(path: str) -> bool:
         or name.startswith("._")
         or "__MACOSX/" in path.replace("\\", "/")
     )
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name[name.rfind(".") :] if "." in name else ""
 
 
 def _extension(path: str) -> str:

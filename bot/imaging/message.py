@@ -225,6 +225,24 @@ def _rejected_sentences(rejected: Sequence[FileGroup], *, usable: bool) -> list[
             sentences.append(
                 f"I didn't open {plural(count, 'ZIP file')} because {reason}: {action}."
             )
+        elif group.kind == "empty" and group.reason == "empty_archive":
+            was = "was" if count == 1 else "were"
+            sentences.append(f"{plural(count, 'ZIP file')} {was} empty, with no files inside: "
+                             "please make the ZIP again from the folder with the files.")
+        elif group.kind == "office":
+            what = " and ".join(group.details) or "an Office document"
+            sentences.append(
+                f"I can't check {what} here: if it's the written report, please save it as a "
+                "PDF (File, then Save as or Export) and send the PDF."
+            )
+        elif group.kind == "unsupported" and group.reason == "not_dicom":
+            named = "is named" if count == 1 else "are named"
+            be = "it isn't" if count == 1 else "they aren't"
+            sentences.append(
+                f"{plural(count, 'file')} {named} like a DICOM image{_in_brackets(group.details)}"
+                f" but {be} a medical image file inside (damaged or renamed?), so I set "
+                f"{'it' if count == 1 else 'them'} aside."
+            )
         elif group.kind == "empty":
             was = "was" if count == 1 else "were"
             sentences.append(f"{plural(count, 'file')} {was} empty: please upload "

@@ -15,7 +15,7 @@ from bot.actions import uploads as upload_actions
 from bot.actions.uploads import CHECKED_INTENT, ActionHandleUploads
 from bot.cases import CaseDetails, ContactDetails
 from bot.cases.runtime import case_service
-from bot.guidance.uploads import FAILED_CHECK, NOT_FOUND
+from bot.guidance.uploads import ALREADY_CHECKED, FAILED_CHECK, NOT_FOUND
 from bot.imaging import inspect_files
 from bot.security.tokens import verify_token
 from bot.uploads.records import StoredFile
@@ -130,6 +130,20 @@ async def test_a_follow_up_never_repeats_a_reported_verdict(
     events, messages = await run(follow_up)
     assert messages == []
     assert "reported_upload_ids" not in slot_events(events)
+
+
+async def test_the_same_upload_announced_again_gets_its_verdict_again(
+    uploads_db: str, tmp_path: Path
+) -> None:
+    tracker = tracker_with("/upload_files")
+    public_id = stored_upload(tracker.sender_id, ct_verdict(tmp_path))
+    again = tracker_with("/upload_files", metadata={"upload_ids": [public_id]},
+                         slots={"reported_upload_ids": [public_id]})
+    events, messages = await run(again)
+    texts = [m["text"] for m in messages]
+    assert texts[0] == ALREADY_CHECKED
+    assert texts[1].startswith("I found 1 study")
+    assert "reported_upload_ids" not in slot_events(events)  # nothing new to remember
 
 
 async def test_a_running_check_schedules_a_follow_up(uploads_db: str) -> None:

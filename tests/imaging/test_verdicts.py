@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -393,3 +394,48 @@ def test_problems_name_the_study_when_there_are_several(tmp_path: Path) -> None:
     verdict = inspect_paths(paths, tmp_path)
     assert "Series 3 of study 1 is missing images 41–45." in verdict.message
     assert "1 image in series 1 of study 2 is cut short" in verdict.message
+
+
+# --- odd files named honestly (issue 22) ------------------------------------------------------
+
+def test_an_empty_zip_is_called_empty(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    zipfile.ZipFile(archive, "w").close()
+    verdict = inspect_paths([archive], tmp_path)
+    assert rejected(verdict) == {("empty", "empty_archive"): 1}
+    assert "1 ZIP file was empty, with no files inside" in verdict.message
+    assert "damaged" not in verdict.message
+
+
+def test_a_file_named_dcm_that_is_not_dicom_is_named_as_such(tmp_path: Path) -> None:
+    fake = tmp_path / "IM0001.dcm"
+    fake.write_bytes(b"This file was saved by a viewer as text, not as an image.\n" * 20)
+    verdict = inspect_paths([fake], tmp_path)
+    assert rejected(verdict) == {("unsupported", "not_dicom"): 1}
+    assert "1 file is named like a DICOM image (.dcm) but it isn't a medical image file" \
+        in verdict.message
+    assert "viewer" not in verdict.message and "program" not in verdict.message
+
+
+def test_a_word_document_is_a_word_document_not_a_pile_of_xml(tmp_path: Path) -> None:
+    document = tmp_path / "radiology report.docx"
+    with zipfile.ZipFile(document, "w") as office:
+        office.writestr("[Content_Types].xml", "<Types/>")
+        office.writestr("_rels/.rels", "<Relationships/>")
+        office.writestr("word/document.xml", "<w:document/>")
+        office.writestr("word/styles.xml", "<w:styles/>")
+    verdict = inspect_paths([document], tmp_path)
+    assert rejected(verdict) == {("office", "office_document"): 1}
+    assert "I can't check a Word document here" in verdict.message
+    assert "save it as a PDF" in verdict.message and ".xml" not in verdict.message
+
+
+def test_a_spreadsheet_inside_a_cd_zip_is_named_too(tmp_path: Path) -> None:
+    series = factory.ct_series(tmp_path / "cd", slices=3)
+    sheet = tmp_path / "cd" / "doses.xlsx"
+    with zipfile.ZipFile(sheet, "w") as office:
+        office.writestr("[Content_Types].xml", "<Types/>")
+        office.writestr("xl/workbook.xml", "<workbook/>")
+    verdict = inspect_paths([*series, sheet], tmp_path)
+    assert verdict.ok
+    assert "I can't check an Excel spreadsheet here" in verdict.message
