@@ -45,6 +45,7 @@ from bot.telegram import texts
 from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
 from bot.telegram.files import DocumentIntake
+from bot.telegram.pastes import LongPastes
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.uploads import UploadClient
 
@@ -91,6 +92,7 @@ class Bridge:
         self._secret = secret_key
         self._files = DocumentIntake(uploads, public_url, secret_key, self.conversation_of)
         self._albums = Albums()
+        self._pastes = LongPastes()
         self._notice_after = notice_after_seconds
         self._locks = ChatLocks()
         self._background: set[asyncio.Task[None]] = set()
@@ -113,6 +115,9 @@ class Bridge:
             # Not awaited either (this update keeps its place in the chat's queue); awaited
             # below before anything else of this update is sent, so the guidance comes first.
             shown, guidance = self._red_flag_first(context.bot, chat.id, message, update.update_id)
+        if message and message.text and chat.type == ChatType.PRIVATE:
+            # Registered on arrival too: a long paste's first part waits for the rest.
+            self._pastes.add(chat.id, update.update_id, message.text)
         if message and message.document and message.media_group_id:
             # Registered on arrival, so the album's first file can wait for the others.
             key = f"{chat.id}:{message.media_group_id}"
@@ -185,7 +190,10 @@ class Bridge:
             else:
                 await sender.send(chat.id, explained)
         elif message.text:
-            text = rasa_text(message.text)
+            whole = await self._pastes.take(chat.id, update_id, message.text)
+            if whole is None:
+                return  # a later part of a long paste, sent with its first part
+            text = rasa_text(whole)
             if text:
                 await self.converse(sender, chat.id, user, text, shown=shown)
         elif message.effective_attachment:
