@@ -14,7 +14,9 @@ PHOTO = (
     "information the radiologist needs (like measurements and the scanner settings). What we "
     "need are the original DICOM files, which the imaging center gives you on a CD/DVD, a USB "
     "stick or as a download from its patient portal. Send me those files (a ZIP is fine), and "
-    "the written report too."
+    "the written report too.\n"
+    "If this is a photo of a printed report you want me to compare with another, send it as a "
+    "file instead (paperclip, then File), so that it arrives uncompressed and I can read it."
 )
 PHOTO_BUTTONS = (
     Button("How do I get my images?", payload="/request_records"),

@@ -143,6 +143,8 @@ async def test_a_photo_gets_the_explanation_and_never_reaches_rasa(
         (message,) = telegram.sent(CHAT)
         assert "photo of a screen" in message["text"]
         assert "DICOM" in message["text"]
+        # A photo of a printed report to compare: sent as a file, it can be read (OCR).
+        assert "send it as a file instead" in message["text"]
         how = message["reply_markup"]["inline_keyboard"][0][0]
         assert how["text"] == "How do I get my images?"
         telegram.push(telegram.button_press(CHAT, message["message_id"], how["callback_data"]))
