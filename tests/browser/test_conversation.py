@@ -95,6 +95,8 @@ def test_reload_and_reconnect_keep_the_conversation(chat: Chat, stack: Stack) ->
 
 def test_start_over(chat: Chat) -> None:
     chat.open()
+    start_over = chat.page.get_by_role("button", name="Start over")
+    expect(start_over).to_be_hidden()  # nothing to start over from yet
     chat.say("hi")
     chat.expect_replies(*MENU)
     chat.page.get_by_role("button", name="Start over").click()
@@ -106,6 +108,33 @@ def test_start_over(chat: Chat) -> None:
     # Rasa forgets everything before a restart; so does the widget's history.
     expect(chat.reply_button("Get started")).to_be_visible()
     expect(chat.user_messages()).to_have_count(0)
+    expect(start_over).to_be_hidden()
+
+
+def test_get_started_shows_what_was_pressed(chat: Chat) -> None:
+    chat.open()
+    chat.click_reply("Get started")
+    expect(chat.user_messages().last).to_have_text("Get started")
+    chat.expect_bot("What would you like help with?")
+    expect(chat.page.get_by_role("button", name="Start over")).to_be_visible()
+
+
+def test_on_a_phone_the_keyboard_does_not_cover_the_first_answer(
+    browser: Browser, stack: Stack
+) -> None:
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
+                                has_touch=True)
+    try:
+        chat = Chat(phone.new_page(), stack.web_url)
+        chat.page.goto(stack.web_url)
+        chat.launcher.click()
+        chat.wait_connected()
+        expect(chat.input).not_to_be_focused()  # no on-screen keyboard on opening
+        expect(chat.log).to_be_focused()
+        expect(chat.reply_button("Get started")).to_be_in_viewport()
+        screenshot(chat.page, "widget-375-opened")
+    finally:
+        phone.close()
 
 
 def test_a_second_visitor_gets_their_own_conversation_only(browser: Browser, stack: Stack) -> None:

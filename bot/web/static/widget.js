@@ -44,7 +44,6 @@
       "Hi! I can help you get a second radiologist to read your scan. " +
       "I can't give a diagnosis. **In an emergency, call 911.**",
     getStarted: "Get started",
-    greeting: "Hi",
     connecting: "Connecting…",
     // Whenever the assistant can't be reached, the emergency line is on screen: a red flag
     // typed now must not wait behind a spinner.
@@ -277,6 +276,10 @@
     }
   }
 
+  function touchScreen() {
+    return !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -454,7 +457,9 @@
     this.launcher.setAttribute("aria-expanded", "true");
     this.root.classList.add("sr-is-open");
     this.o.storage.setItem(this.key + ":open", "1");
-    if (focus !== false) this.input.focus();
+    // On a phone the keyboard would cover the first answer buttons: focus the conversation,
+    // and the patient taps the message box when they want to type.
+    if (focus !== false) (touchScreen() ? this.log : this.input).focus();
     if (!this.started) {
       this.started = true;
       this.start();
@@ -725,6 +730,7 @@
     var last = messages[messages.length - 1];
     if (last && last.sender === "bot") this.setQuickReplies(last.buttons || []);
     if (!messages.length) this.showIntro();
+    else this.restartButton.hidden = false;
     this.log.removeAttribute("aria-busy");
   };
 
@@ -767,12 +773,15 @@
   Widget.prototype.showIntro = function () {
     var intro = this.addMessage("bot", this.s.intro, Date.now());
     intro.classList.add("sr-intro");
-    this.setQuickReplies([{ title: this.s.getStarted, payload: "/greet", display: this.s.greeting }]);
+    // The patient's bubble shows what they pressed; nothing to start over from yet.
+    this.setQuickReplies([{ title: this.s.getStarted, payload: "/greet" }]);
+    this.restartButton.hidden = true;
   };
 
   Widget.prototype.removeIntro = function () {
     var intro = this.log.querySelector(".sr-intro");
     if (intro) intro.remove();
+    this.restartButton.hidden = false;
   };
 
   Widget.prototype.setQuickReplies = function (buttons) {
