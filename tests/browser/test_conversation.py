@@ -251,3 +251,18 @@ def test_an_emergency_reply_is_an_alert_and_stays_one_after_a_reload(chat: Chat)
     expect(chat.log.get_by_role("alert")).to_contain_text("Please call 911")
     # Other replies are not alerts.
     assert chat.log.get_by_role("alert").count() == 1
+
+
+def test_a_long_answer_is_shown_from_its_headline(chat: Chat) -> None:
+    chat.page.set_viewport_size({"width": 1280, "height": 800})
+    chat.open()
+    chat.say("is a second opinion worth it on my brain MRI? they want to operate next month")
+    headline = chat.expect_bot("is strongly recommended")
+    chat.expect_bot("Next steps")  # the whole answer has arrived
+    chat.page.wait_for_timeout(300)  # after the widget's own scrolling
+    box, view = headline.bounding_box(), chat.log.bounding_box()
+    assert box is not None and view is not None
+    # The answer's first line is in view, at the top, not scrolled away above.
+    assert view["y"] - 1 <= box["y"] <= view["y"] + 40
+    assert view["height"] >= 300  # the panel uses the height it has
+    screenshot(chat.page, "widget-1280-long-answer")

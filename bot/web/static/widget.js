@@ -330,6 +330,7 @@
     this.outbox = [];
     this.confirmedOnce = false;
     this.typingTimer = null;
+    this.answerStart = null; // the first message of the answer being received
   }
 
   Widget.prototype.t = function (name, values) {
@@ -683,6 +684,7 @@
 
   // Shows `display` as the user's message and sends `payload` to the bot.
   Widget.prototype.send = function (payload, display, metadata) {
+    this.answerStart = null; // the next answer starts here
     this.clearQuickReplies();
     this.removeIntro();
     var time = Date.now();
@@ -708,7 +710,8 @@
     if (!message || typeof message.text !== "string") return;
     this.hideTyping();
     if (this.status.textContent === this.s.noReply) this.setStatus("");
-    this.addMessage("bot", message.text, Date.now());
+    var item = this.addMessage("bot", message.text, Date.now());
+    if (!this.answerStart) this.answerStart = item;
     this.setQuickReplies(message.quick_replies || message.buttons || []);
   };
 
@@ -828,10 +831,22 @@
   };
 
   // After layout: quick replies appearing below the log make it shorter.
+  // To the newest message; while an answer arrives, to the answer's first line instead, so a
+  // long answer is read from its headline ("strongly recommended"), not from its last part.
   Widget.prototype.scrollDown = function () {
-    var log = this.log;
-    log.scrollTop = log.scrollHeight;
-    requestAnimationFrame(function () { log.scrollTop = log.scrollHeight; });
+    var self = this;
+    var place = function () {
+      var log = self.log;
+      var start = self.answerStart;
+      if (start && start.isConnected) {
+        var top = start.getBoundingClientRect().top - log.getBoundingClientRect().top;
+        log.scrollTop = Math.max(0, log.scrollTop + top - 8);
+      } else {
+        log.scrollTop = log.scrollHeight;
+      }
+    };
+    place();
+    requestAnimationFrame(place);
   };
 
   // ---- uploads ------------------------------------------------------------------------------
