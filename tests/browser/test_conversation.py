@@ -266,3 +266,32 @@ def test_a_long_answer_is_shown_from_its_headline(chat: Chat) -> None:
     assert view["y"] - 1 <= box["y"] <= view["y"] + 40
     assert view["height"] >= 300  # the panel uses the height it has
     screenshot(chat.page, "widget-1280-long-answer")
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1280, 800, False), (375, 740, True)])
+def test_every_menu_option_is_visible_without_scrolling(
+    browser: Browser, stack: Stack, width: int, height: int, phone: bool
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone,
+                                  has_touch=phone)
+    try:
+        chat = Chat(context.new_page(), stack.web_url)
+        chat.page.goto(stack.web_url)
+        chat.launcher.click()
+        chat.wait_connected()
+        chat.say("hi")
+        chat.expect_replies(*MENU)
+        chat.page.wait_for_timeout(300)
+        group = chat.quick_replies.bounding_box()
+        buttons = chat.quick_replies.get_by_role("button")
+        assert buttons.count() >= 9
+        assert group is not None
+        for n in range(buttons.count()):
+            box = buttons.nth(n).bounding_box()
+            assert box is not None
+            inside = group["y"] - 1 <= box["y"] and box["y"] + box["height"] <= group["y"] + \
+                group["height"] + 1
+            assert inside, f"{buttons.nth(n).inner_text()} is cut off at {width} px"
+        screenshot(chat.page, f"widget-{width}-menu")
+    finally:
+        context.close()
