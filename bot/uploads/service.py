@@ -48,7 +48,7 @@ UNKNOWN_KIND = "unknown"
 INSERT_SLICE = 1000
 # A report is kilobytes (a phone photo a few megabytes); bigger files are not read for text.
 MAX_REPORT_BYTES = 20 * 1024 * 1024
-REPORT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+REPORT_SUFFIXES = (".pdf", ".txt", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def utc_now() -> datetime:
@@ -143,8 +143,9 @@ class UploadService:
         self, conversation_id: str, public_id: str, storage_key: bytes, max_files: int = 5
     ) -> list[tuple[str, bool]]:
         """The text of each readable report file in a checked upload of this conversation (to
-        compare it), decrypted as it is read: a PDF's own text, or what OCR reads in a scanned
-        PDF or a photo of a page (then the flag is True). [] for another conversation's upload."""
+        compare it), decrypted as it is read: a PDF's or a .txt file's own text, or what OCR
+        reads in a scanned PDF or a photo of a page (then the flag is True). [] for another
+        conversation's upload."""
         with _storage_errors("report_texts"), self._sessions() as session:
             row = session.scalar(
                 select(Upload).where(
@@ -170,6 +171,9 @@ class UploadService:
                 with open_encrypted(path, storage_key) as stream:
                     content = stream.read()
             except (OSError, ValueError):
+                continue
+            if suffix == "txt":  # a report saved from a portal or an email as plain text
+                texts.append((content.decode("utf-8", "replace"), False))
                 continue
             if suffix == "pdf":
                 text = pdf_text(io.BytesIO(content))

@@ -127,3 +127,16 @@ def test_a_photo_of_a_printed_report_is_read_by_ocr(
     [record] = api.service.for_conversation("conv-a")
     [(text, by_ocr)] = api.service.report_texts("conv-a", record.public_id, settings.storage_key)
     assert by_ocr and "Medial meniscus tear" in text
+
+
+def test_a_report_sent_as_a_text_file_is_read_as_it_is(
+    client: TestClient, tmp_path: Path, settings: Settings
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("EXAM: CT CHEST\nFINDINGS: 6 mm nodule, right lower lobe.\n"
+                      "IMPRESSION: 6 mm right lower lobe nodule. Lung-RADS 2.\n")
+    _send(client, [report], tmp_path)
+    api: UploadsApi = client.app_state  # type: ignore[attr-defined]
+    [record] = api.service.for_conversation("conv-a")
+    [(text, by_ocr)] = api.service.report_texts("conv-a", record.public_id, settings.storage_key)
+    assert not by_ocr and text == report.read_text()
