@@ -38,6 +38,14 @@ def staff_message(display_name: str, text: str) -> str:
     return f"{display_name} from the support team: {text.strip()}"
 
 
+def joined_line(display_name: str) -> str:
+    """Told to the patient when a person takes over (the widget shows it as a system line)."""
+    return f"{display_name} from the support team has joined the chat."
+
+
+BACK_LINE = "You're chatting with the assistant again."
+
+
 class Takeover:
     def __init__(
         self,
@@ -53,17 +61,23 @@ class Takeover:
         self._transport = transport
         self._timeout = timeout
 
-    async def pause(self, conversation_id: str) -> None:
+    async def pause(self, conversation_id: str, display_name: str, username: str) -> None:
+        """The bot stops answering, and the patient is told who has joined."""
         await self._append(conversation_id, {"event": "pause", "timestamp": time.time()})
+        await self._say(conversation_id, joined_line(display_name), username)
 
-    async def resume(self, conversation_id: str) -> None:
+    async def resume(self, conversation_id: str, username: str) -> None:
+        """The patient is told the assistant answers again, then it does."""
+        await self._say(conversation_id, BACK_LINE, username)
         await self._append(conversation_id, {"event": "resume", "timestamp": time.time()})
 
     async def reply(
         self, conversation_id: str, text: str, display_name: str, username: str
     ) -> str:
         """Record and deliver one staff message; returns how it was delivered."""
-        message = staff_message(display_name, text)
+        return await self._say(conversation_id, staff_message(display_name, text), username)
+
+    async def _say(self, conversation_id: str, message: str, username: str) -> str:
         event = {
             "event": "bot",
             "text": message,

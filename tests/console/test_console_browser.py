@@ -142,23 +142,32 @@ def test_take_over_a_widget_chat(
     tab.once("dialog", lambda dialog: dialog.accept())
     tab.get_by_role("button", name="Pause the bot").click()
     expect(tab.locator("#paused-state")).to_be_visible()
+    # The patient is told a person has joined, as a line of its own, not a bot bubble.
+    expect(patient.log.locator(".sr-notice--system")).to_have_text(
+        "Ada from the support team has joined the chat.", timeout=TIMEOUT)
 
     tab.get_by_label("Reply to the patient").fill("Hello, I can look at your CD with you.")
     tab.get_by_role("button", name="Send reply").click()
-    expect(tab.locator("li.staff")).to_contain_text("Ada from the support team: Hello")
+    expect(tab.locator("li.staff").last).to_contain_text("Ada from the support team: Hello")
     screenshot(tab, "console-takeover")
 
-    patient.expect_bot("Ada from the support team: Hello, I can look at your CD with you.")
+    staff_bubble = patient.log.locator(".sr-msg--staff")
+    expect(staff_bubble).to_contain_text("Hello, I can look at your CD with you.",
+                                         timeout=TIMEOUT)
+    expect(staff_bubble).to_contain_text("Ada · support team")  # a person, by name
+    expect(patient.bot_messages().filter(has_text="I can look at your CD")).to_have_count(0)
     screenshot(patient.page, "console-takeover-widget")
     events = stack.tracker(conversation)["events"]
     staff = [e for e in events if e.get("event") == "bot"
              and (e.get("metadata") or {}).get("staff") == "ada"]
     assert [e["text"] for e in staff] == [
+        "Ada from the support team has joined the chat.",
         "Ada from the support team: Hello, I can look at your CD with you."]
 
     # While paused the bot stays quiet (Rasa still records what the patient writes).
     bot_lines = tab.locator("li.bot").count()
     patient.say("thank you")
+    expect(patient.page.get_by_text("is typing")).to_be_hidden()  # nobody is, while paused
     # The open transcript notices the new message by itself.
     expect(tab.locator("#live-news")).to_be_visible(timeout=TIMEOUT)
     screenshot(tab, "console-takeover-new-message")
@@ -169,6 +178,8 @@ def test_take_over_a_widget_chat(
     assert tab.locator("li.bot").count() == bot_lines
     tab.get_by_role("button", name="Resume the bot").click()
     expect(tab.locator("#paused-state")).to_have_count(0)
+    expect(patient.log.locator(".sr-notice--system").last).to_have_text(
+        "You're chatting with the assistant again.", timeout=TIMEOUT)
     patient.say("hi")
     expect(patient.bot_messages().filter(has_text="What would you like help with?")
            ).to_have_count(2, timeout=TIMEOUT)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.notify.takeover import Takeover, TakeoverFailed
+from bot.notify.takeover import BACK_LINE, Takeover, TakeoverFailed, joined_line
 from bot.web.console.services import ConsoleServices
 from tests.cases.conftest import FakeClock
 from tests.console.conftest import audit_actions, csrf_of
@@ -58,18 +58,22 @@ def takeover(rasa: FakeRasa, sent: list[tuple[str, str]] | None = None) -> Takeo
 def test_pause_reply_resume_requests() -> None:
     rasa = FakeRasa()
     client = takeover(rasa)
-    run(client.pause("web 1/2"))
+    run(client.pause("web 1/2", "Alex", "alex"))
     via = run(client.reply("web 1/2", "  I'll check your CD.  ", "Alex", "alex"))
-    run(client.resume("web 1/2"))
+    run(client.resume("web 1/2", "alex"))
     assert via == "rasa"
     paths = {r.url.raw_path.split(b"?")[0] for r in rasa.requests}
     assert paths == {b"/conversations/web%201%2F2/tracker/events"}
-    pause, reply, resume = rasa.bodies()
+    pause, joined, reply, back, resume = rasa.bodies()
     assert (pause["event"], resume["event"]) == ("pause", "resume")
+    # The patient is told when a person joins and when the assistant is back.
+    assert (joined["event"], joined["text"]) == ("bot", joined_line("Alex"))
+    assert joined["text"] == "Alex from the support team has joined the chat."
+    assert (back["event"], back["text"]) == ("bot", BACK_LINE)
     assert reply["event"] == "bot"
     assert reply["text"] == "Alex from the support team: I'll check your CD."
     assert reply["metadata"] == {"staff": "alex"}
-    params = dict(rasa.requests[1].url.params)
+    params = dict(rasa.requests[2].url.params)
     assert params["token"] == "tok"
     assert (params["output_channel"], params["execute_side_effects"]) == ("latest", "true")
     assert "output_channel" not in dict(rasa.requests[0].url.params)
@@ -85,9 +89,9 @@ def test_telegram_replies_are_recorded_then_sent_by_the_bridge() -> None:
 
 def test_failures_raise() -> None:
     with pytest.raises(TakeoverFailed):
-        run(takeover(FakeRasa(status=500)).pause("c"))
+        run(takeover(FakeRasa(status=500)).pause("c", "Alex", "alex"))
     with pytest.raises(TakeoverFailed):
-        run(Takeover("http://rasa", "").pause("c"))  # no token configured
+        run(Takeover("http://rasa", "").pause("c", "Alex", "alex"))  # no token configured
 
 
 class RecordingTakeover:
@@ -97,10 +101,10 @@ class RecordingTakeover:
         self.engine = engine
         self.replies: list[str] = []
 
-    async def pause(self, conversation_id: str) -> None:
+    async def pause(self, conversation_id: str, name: str, username: str) -> None:
         store(self.engine, Chat(conversation_id, start=1_800_000_000).event("pause"))
 
-    async def resume(self, conversation_id: str) -> None:
+    async def resume(self, conversation_id: str, username: str) -> None:
         store(self.engine, Chat(conversation_id, start=1_800_000_100).event("resume"))
 
     async def reply(self, conversation_id: str, text: str, name: str, username: str) -> str:

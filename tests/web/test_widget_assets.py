@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from bot.config import Settings
 from bot.guidance.red_flags import EMERGENCY_OPENINGS, emergency_guidance
+from bot.notify.takeover import BACK_LINE, joined_line, staff_message
 from bot.web.app import create_app
 from tests.needs import need
 
@@ -99,6 +100,8 @@ const out = {
   fmt: w.fmt(w.STRINGS.tooLarge, {size: "3 GB", limit: "2 GB"}),
   openings: w.ALERT_OPENINGS,
   alerts: [process.argv[2], "Thanks. Please call 911 if it gets worse.", ""].map(w.isAlert),
+  takeover: [process.argv[3], process.argv[4], process.argv[5],
+             "Our support team: call us on Monday."].map(w.takeoverLine),
 };
 console.log(JSON.stringify(out));
 """
@@ -110,7 +113,8 @@ def js() -> dict[str, object]:
     need(node is not None, "node")
     assert node is not None
     result = subprocess.run(
-        [node, "-e", NODE_CHECKS, str(STATIC / "widget.js"), emergency_guidance(["stroke"])],
+        [node, "-e", NODE_CHECKS, str(STATIC / "widget.js"), emergency_guidance(["stroke"]),
+         joined_line("Ada"), BACK_LINE, staff_message("Ada", "Hello, I can look at your CD.")],
         capture_output=True,
         text=True,
         check=True,
@@ -160,3 +164,9 @@ def test_emergency_replies_are_recognised_as_alerts(js: dict[str, object]) -> No
     # The widget knows how every emergency reply starts, exactly as the bot words it.
     assert tuple(js["openings"]) == EMERGENCY_OPENINGS  # type: ignore[arg-type]
     assert js["alerts"] == [True, False, False]
+
+
+def test_the_take_over_lines_are_recognised_as_the_console_words_them(
+    js: dict[str, object]
+) -> None:
+    assert js["takeover"] == ["joined", "back", "staff", None]

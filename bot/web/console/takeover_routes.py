@@ -46,7 +46,9 @@ async def _known(services: ConsoleServices, conversation_id: str) -> bool:
 async def pause(conversation_id: str, principal: StaffPost, services: Services) -> Response:
     await _known(services, conversation_id)
     try:
-        await services.takeover.pause(conversation_id)
+        await services.takeover.pause(
+            conversation_id, principal.account.display_name, principal.username
+        )
     except TakeoverFailed as error:
         raise HTTPException(502, "Rasa could not pause the bot. Try again.") from error
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.paused")
@@ -80,7 +82,7 @@ async def reply(
 async def resume(conversation_id: str, principal: StaffPost, services: Services) -> Response:
     await _known(services, conversation_id)
     try:
-        await services.takeover.resume(conversation_id)
+        await services.takeover.resume(conversation_id, principal.username)
     except TakeoverFailed as error:
         raise HTTPException(502, "Rasa could not resume the bot. Try again.") from error
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.resumed")

@@ -76,6 +76,8 @@
     manyFiles: "{count} files",
     units: ["bytes", "KB", "MB", "GB", "TB"],
     emergency: "⚠ Emergency",
+    staffSaid: "{name} from the support team said:",
+    staffName: "{name} · support team",
     remembered: "This chat is kept on this device until {date}; open it then and it will be here.",
     rememberFailed: "This chat couldn't be kept on this device. Please note the dates above.",
     forgetDevice: "Forget this chat on this device",
@@ -90,6 +92,19 @@
     "If you have any symptoms or feel unwell, call 911 or go to the nearest emergency " +
       "department now. Don't wait for a second opinion.",
   ];
+
+  // A person from the support team in the chat (bot/notify/takeover.py words these lines; a
+  // test checks they match): who joined, when the assistant is back, and their messages.
+  var JOINED = / from the support team has joined the chat\.$/;
+  var BACK = "You're chatting with the assistant again.";
+  var STAFF = /^(.{1,80}?) from the support team: /;
+
+  function takeoverLine(text) {
+    text = String(text || "");
+    if (JOINED.test(text)) return "joined";
+    if (text === BACK) return "back";
+    return STAFF.test(text) ? "staff" : null;
+  }
 
   function isAlert(text) {
     return ALERT_OPENINGS.some(function (opening) { return String(text || "").indexOf(opening) === 0; });
@@ -695,7 +710,7 @@
       payload: payload,
       metadata: Object.assign({ display_text: display }, metadata || {}),
     });
-    this.showTyping();
+    if (!this.paused) this.showTyping(); // while a person answers, nobody "is typing"
     if (!this.ready && this.socket) this.setStatus(this.s.notSent);
     this.flush();
   };
@@ -710,6 +725,8 @@
     if (!message || typeof message.text !== "string") return;
     this.hideTyping();
     if (this.status.textContent === this.s.noReply) this.setStatus("");
+    if (this.showTakeover(message.text)) return;
+    this.startsAnswer();
     var item = this.addMessage("bot", message.text, Date.now());
     if (!this.answerStart) this.answerStart = item;
     this.setQuickReplies(message.quick_replies || message.buttons || []);
@@ -723,7 +740,9 @@
     this.log.replaceChildren();
     this.clearQuickReplies();
     messages.forEach(function (m) {
-      if (m.sender === "bot") {
+      if (m.sender === "bot" && self.showTakeover(m.text, m.timestamp * 1000)) {
+        return;
+      } else if (m.sender === "bot") {
         var parts = String(m.text || "").split("\n\n").filter(Boolean);
         parts.forEach(function (part) { self.addMessage("bot", part, m.timestamp * 1000); });
       } else {
@@ -737,8 +756,38 @@
     this.log.removeAttribute("aria-busy");
   };
 
-  Widget.prototype.addMessage = function (sender, text, time) {
-    var who = sender === "user" ? this.s.youSaid : this.t("botSaid");
+  // A message that comes by itself (a person's, a follow-up, a late verdict), not within a few
+  // seconds of the last one: a new answer starts, and the view goes to it.
+  Widget.prototype.startsAnswer = function () {
+    var now = Date.now();
+    if (now - (this.lastReceivedAt || 0) > 3000) this.answerStart = null;
+    this.lastReceivedAt = now;
+  };
+
+  // The take-over's lines: who joined and "the assistant is back" as system lines, a person's
+  // messages as theirs (name above a distinct bubble). True when the text was one of them.
+  Widget.prototype.showTakeover = function (text, time) {
+    var kind = takeoverLine(text);
+    if (!kind) return false;
+    this.hideTyping();
+    if (!time) this.startsAnswer();
+    if (kind !== "back") this.clearQuickReplies(); // the bot's buttons, while a person answers
+    if (kind === "staff") {
+      var match = STAFF.exec(text);
+      var item = this.addMessage("staff", text.slice(match[0].length), time || Date.now(),
+                                 match[1]);
+      if (!this.answerStart) this.answerStart = item;
+      this.paused = true;
+    } else {
+      this.notice(text, "system");
+      this.paused = kind === "joined";
+    }
+    return true;
+  };
+
+  Widget.prototype.addMessage = function (sender, text, time, name) {
+    var who = sender === "user" ? this.s.youSaid
+      : sender === "staff" ? this.t("staffSaid", { name: name }) : this.t("botSaid");
     var alert = sender === "bot" && isAlert(text);
     var bubble = el("div", { className: "sr-bubble", role: alert ? "alert" : null });
     if (sender === "bot") bubble.innerHTML = renderMarkup(text); // escaped by renderMarkup
@@ -750,6 +799,8 @@
     var when = new Date(time);
     var item = el("div", { className: "sr-msg sr-msg--" + sender + (alert ? " sr-msg--alert" : "") }, [
       el("span", { className: "sr-visually-hidden", text: who + " " }),
+      sender === "staff" ? el("span", { className: "sr-staff-name", "aria-hidden": "true",
+                                        text: this.t("staffName", { name: name }) }) : null,
       bubble,
       el("time", {
         className: "sr-time", datetime: when.toISOString(),
@@ -1025,6 +1076,7 @@
     palette: palette,
     formatSize: formatSize,
     isAlert: isAlert,
+    takeoverLine: takeoverLine,
     ALERT_OPENINGS: ALERT_OPENINGS,
     boot: boot,
   };
