@@ -849,10 +849,19 @@
       button.addEventListener("click", function () {
         if (local) return self.localAction(b.payload, button);
         self.send(b.payload, b.display || b.title);
-        self.input.focus(); // the clicked button is gone; keep keyboard users in the composer
+        // The clicked button is gone: keep focus in the composer until the answer comes,
+        // then on the answer's first option (not 9 Shift+Tabs away from it).
+        self.focusNextReply = true;
+        self.input.focus();
       });
       self.quick.appendChild(button);
     });
+    var first = this.quick.querySelector("button");
+    if (this.focusNextReply && first && document.activeElement === this.input &&
+        !this.input.value) {
+      first.focus();
+    }
+    if (first) this.focusNextReply = false;
     this.scrollDown();
   };
 
