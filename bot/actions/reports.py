@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.slots import first_text
 from bot.actions.uploads import requested_upload_ids, wait_for_checks
 from bot.config import Settings
+from bot.db import StorageUnavailable
 from bot.guidance import questions
 from bot.letters.store import save_reports
 from bot.reports.compare import compare
@@ -42,6 +43,10 @@ NO_TEXT_IN_UPLOAD = (
     "I couldn't read a report in what you sent. A PDF from the imaging center or the patient "
     "portal works best; a photo works when the page is flat, sharp and well lit. You can also "
     "copy the report's text and paste it here."
+)
+UPLOADS_UNAVAILABLE = (
+    "I can't open what you sent just now: our file storage isn't answering. Please paste the "
+    "report's text instead, or send the file again in a few minutes."
 )
 READ_FROM_PICTURE = (
     "\nI read this from a picture of the page, so some words may be wrong. If the impression "
@@ -72,12 +77,22 @@ class ValidateReportCompareForm(FormValidationAction):
     async def validate_report_a(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.report("report_a", await self.text_sent(value, tracker), dispatcher)
+        return await self.validated("report_a", value, dispatcher, tracker)
 
     async def validate_report_b(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.report("report_b", await self.text_sent(value, tracker), dispatcher)
+        return await self.validated("report_b", value, dispatcher, tracker)
+
+    async def validated(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            sent = await self.text_sent(value, tracker)
+        except StorageUnavailable:
+            dispatcher.utter_message(text=UPLOADS_UNAVAILABLE)
+            return {slot: None}
+        return self.report(slot, sent, dispatcher)
 
     @staticmethod
     async def text_sent(value: Any, tracker: Tracker) -> SentText | None:

@@ -32,7 +32,13 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.guidance.red_flags import detect_red_flags, emergency_guidance
-from bot.notify.telegram.render import Outgoing, render_messages, to_html, to_plain
+from bot.notify.telegram.render import (
+    Outgoing,
+    asks_for_report,
+    render_messages,
+    to_html,
+    to_plain,
+)
 from bot.notify.telegram.sender import (
     CALLBACK_PREFIX,
     Sender,
@@ -44,7 +50,7 @@ from bot.notify.telegram.state import BridgeState, StoredButton
 from bot.telegram import texts
 from bot.telegram.albums import Albums
 from bot.telegram.commands import rasa_text
-from bot.telegram.files import DocumentIntake
+from bot.telegram.files import DocumentIntake, Intake
 from bot.telegram.pastes import LongPastes
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.uploads import UploadClient
@@ -180,6 +186,12 @@ class Bridge:
                 # The conversation records the emergency (and ends a form) before the file.
                 await self.converse(sender, chat.id, user, caption, shown=shown)
             await self._on_document(bot, sender, chat, message, update_id, caption)
+        elif message.photo and self._state.wants_report_photo(chat.id):
+            logger.info("chat %s sent a photo of a report", chat.id)
+            if caption and shown:
+                await self.converse(sender, chat.id, user, caption, shown=shown)
+            intake = await self._files.receive_report_photo(bot, chat.id, message.photo[-1])
+            await self._send_intake(sender, chat, message, intake, caption)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
             explained = said(texts.PHOTO, texts.PHOTO_BUTTONS)
@@ -280,6 +292,11 @@ class Bridge:
         with contextlib.suppress(TelegramError):  # cosmetic
             await bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
         intake = await self._files.receive(bot, chat.id, documents)
+        await self._send_intake(sender, chat, message, intake, caption)
+
+    async def _send_intake(
+        self, sender: Sender, chat: Chat, message: Message, intake: Intake, caption: str
+    ) -> None:
         if intake.notes:
             await sender.send(chat.id, [m for note in intake.notes for m in said(note)], False)
         if intake.upload_ids:
@@ -311,7 +328,10 @@ class Bridge:
             "language_code": user.language_code if user else None,
             **(metadata or {}),
         }
-        replies = await self._ask(sender, chat_id, text, full) or []
+        replies = await self._ask(sender, chat_id, text, full)
+        if replies is not None:
+            self._state.want_report_photo(chat_id, asks_for_report(replies))
+        replies = replies or []
         if shown is not None:
             replies = without_repeated_guidance(replies, shown)
         await sender.send(chat_id, render_messages(replies) + (then or []))

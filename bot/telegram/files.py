@@ -1,4 +1,5 @@
-"""Documents from a chat → one upload in the web app's pipeline, or an upload link.
+"""Documents from a chat → one upload in the web app's pipeline, or an upload link; and a photo
+of a printed report, when the conversation has asked for one (the comparison reads it by OCR).
 
 Files up to the Bot API's 20 MB download limit are fetched (getFile) into spooled temporary
 files (memory first, an unnamed file on disk beyond SPOOL_BYTES) and streamed to
@@ -16,7 +17,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
-from telegram import Bot, Document
+from telegram import Bot, Document, PhotoSize
 from telegram.error import BadRequest
 
 from bot.telegram import texts
@@ -33,6 +34,7 @@ from bot.telegram.uploads import (
 logger = logging.getLogger(__name__)
 
 SPOOL_BYTES = 4 * 1024 * 1024
+REPORT_PHOTO_NAME = "report-photo.jpg"  # Telegram re-encodes every photo as a JPEG
 
 
 @dataclass
@@ -59,12 +61,26 @@ class DocumentIntake:
         return texts.too_big(f"[{link}]({link})", LINK_TTL_HOURS)
 
     async def receive(self, bot: Bot, chat_id: int, documents: Sequence[Document]) -> Intake:
+        files = [
+            (d.file_id, d.file_size, d.file_name, d.mime_type or "application/octet-stream")
+            for d in documents
+        ]
+        return await self._receive(bot, chat_id, files)
+
+    async def receive_report_photo(self, bot: Bot, chat_id: int, photo: PhotoSize) -> Intake:
+        """The largest size of a photo (the most detail for OCR) as one upload."""
+        files = [(photo.file_id, photo.file_size, REPORT_PHOTO_NAME, "image/jpeg")]
+        return await self._receive(bot, chat_id, files)
+
+    async def _receive(
+        self, bot: Bot, chat_id: int, files: Sequence[tuple[str, int | None, str | None, str]]
+    ) -> Intake:
         intake = Intake()
         with ExitStack() as spools:
             parts: list[FilePart] = []
             too_big = 0
-            for document in documents:
-                part = await self._fetch(bot, document, spools)
+            for file_id, size, name, mime in files:
+                part = await self._fetch(bot, file_id, size, name, mime, spools)
                 if part is None:
                     too_big += 1
                 else:
@@ -76,12 +92,20 @@ class DocumentIntake:
                 await self._upload(chat_id, parts, intake)
         return intake
 
-    async def _fetch(self, bot: Bot, document: Document, spools: ExitStack) -> FilePart | None:
+    async def _fetch(
+        self,
+        bot: Bot,
+        file_id: str,
+        size: int | None,
+        name: str | None,
+        mime: str,
+        spools: ExitStack,
+    ) -> FilePart | None:
         """The downloaded file, or None when Telegram will not let us download it."""
-        if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
+        if (size or 0) > MAX_DOWNLOAD_BYTES:
             return None
         try:
-            file = await bot.get_file(document.file_id)
+            file = await bot.get_file(file_id)
         except BadRequest as error:
             if "too big" not in str(error).lower():
                 raise
@@ -89,8 +113,7 @@ class DocumentIntake:
         spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115 (closed by `spools`)
         buffer = cast(BinaryIO, spools.enter_context(spool))
         await file.download_to_memory(out=buffer)
-        mime = document.mime_type or "application/octet-stream"
-        name = document.file_name or f"telegram-file{mimetypes.guess_extension(mime) or ''}"
+        name = name or f"telegram-file{mimetypes.guess_extension(mime) or ''}"
         return FilePart(name, buffer, mime)
 
     async def _upload(self, chat_id: int, parts: list[FilePart], intake: Intake) -> None:

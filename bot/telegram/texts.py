@@ -15,11 +15,12 @@ PHOTO = (
     "need are the original DICOM files, which the imaging center gives you on a CD/DVD, a USB "
     "stick or as a download from its patient portal. Send me those files (a ZIP is fine), and "
     "the written report too.\n"
-    "If this is a photo of a printed report you want me to compare with another, send it as a "
-    "file instead (paperclip, then File), so that it arrives uncompressed and I can read it."
+    "If this is a photo of a printed report you want to compare with another one, press "
+    "\"Compare two reports\" below, then send the photo again."
 )
 PHOTO_BUTTONS = (
     Button("How do I get my images?", payload="/request_records"),
+    Button("Compare two reports", payload="/compare_reports"),
     Button("Talk to a person", payload="/human_handoff"),
 )
 TOO_BIG = (

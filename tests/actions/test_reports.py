@@ -15,11 +15,13 @@ from bot.actions.reports import (
     NO_TEXT_IN_UPLOAD,
     NOT_A_REPORT,
     READ_FROM_PICTURE,
+    UPLOADS_UNAVAILABLE,
     ActionCompareReports,
     ValidateReportCompareForm,
 )
 from bot.actions.uploads import UploadState
 from bot.config import Settings
+from bot.db import StorageUnavailable
 from bot.letters.store import load_reports
 from bot.reports.summary import PROMPTLY, THIRD_OPINION
 from bot.security.tokens import verify_token
@@ -189,3 +191,21 @@ async def test_a_report_read_from_a_photo_is_read_back_with_a_warning(
     events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["report_b"] == report.strip()
     assert dispatcher.messages[0]["text"].endswith(READ_FROM_PICTURE)
+
+
+async def test_an_upload_that_cannot_be_opened_is_said_in_one_sentence(
+    var_dir: Path, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def database_down(conversation_id: str, ids: list[str]) -> list[Any]:
+        raise StorageUnavailable("the database is unavailable (statuses)")
+
+    monkeypatch.setattr("bot.actions.reports.wait_for_checks", database_down)
+    tracker = make_tracker(text="I've uploaded 1 file (2 MB)", intent="upload_files",
+                           active_loop="report_compare_form",
+                           slots={"requested_slot": "report_a"},
+                           set_this_turn={"report_a": "I've uploaded 1 file (2 MB)"})
+    tracker.latest_message["metadata"] = {"upload_ids": ["up_3"]}
+    events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["report_a"] is None  # asked again, nothing lost
+    assert [m["text"] for m in dispatcher.messages] == [UPLOADS_UNAVAILABLE]

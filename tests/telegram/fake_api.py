@@ -137,11 +137,15 @@ class FakeTelegram:
             return self.user_message(chat_id, document=document, media_group_id=media_group_id)
         return self.user_message(chat_id, document=document)
 
-    def photo(self, chat_id: int) -> dict[str, Any]:
+    def photo(self, chat_id: int, content: bytes = b"") -> dict[str, Any]:
+        """A photo in Telegram's three sizes; `content` is what the largest one downloads as."""
+        n = next(self._update_ids)
         sizes = [
-            {"file_id": f"ph{i}", "file_unique_id": f"uph{i}", "width": w, "height": w}
-            for i, w in enumerate((90, 320, 1280))
+            {"file_id": f"ph{n}-{w}", "file_unique_id": f"uph{n}-{w}", "width": w, "height": w}
+            for w in (90, 320, 1280)
         ]
+        for size in sizes:
+            self.files[size["file_id"]] = content if size["width"] == 1280 else b"small"
         return self.user_message(chat_id, photo=sizes)
 
     def button_press(self, chat_id: int, message_id: int, data: str) -> dict[str, Any]:

@@ -143,13 +143,45 @@ async def test_a_photo_gets_the_explanation_and_never_reaches_rasa(
         (message,) = telegram.sent(CHAT)
         assert "photo of a screen" in message["text"]
         assert "DICOM" in message["text"]
-        # A photo of a printed report to compare: sent as a file, it can be read (OCR).
-        assert "send it as a file instead" in message["text"]
+        # A photo of a printed report: the comparison asks for it, and then reads it.
+        assert '"Compare two reports" below, then send the photo again' in message["text"]
         how = message["reply_markup"]["inline_keyboard"][0][0]
         assert how["text"] == "How do I get my images?"
         telegram.push(telegram.button_press(CHAT, message["message_id"], how["callback_data"]))
         await telegram.wait_for_sent(CHAT, 2)
     assert backend.messages() == ["/request_records"]
+    assert backend.uploads == []
+
+
+def asks_for_report_a(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rasa's REST replies when the comparison asks for report A: the question, then the
+    domain's marker as a message of its own (Rasa's output channels send `custom` apart)."""
+    if body["message"] == "compare my reports":
+        return [
+            {"recipient_id": body["sender"], "text": "Paste the first report, or a photo of it."},
+            {"recipient_id": body["sender"], "custom": {"accepts": "report_picture"}},
+        ]
+    return [{"recipient_id": body["sender"], "text": "I read the first report (A)."}]
+
+
+async def test_a_photo_sent_when_a_report_is_asked_for_is_uploaded_as_that_report(
+    telegram: FakeTelegram, backend: FakeBackend, settings: Settings
+) -> None:
+    backend.reply = asks_for_report_a
+    async with bridge(settings):
+        telegram.push(telegram.text(CHAT, "compare my reports"))
+        await telegram.wait_for_sent(CHAT, 1)
+        telegram.push(telegram.photo(CHAT, b"\xff\xd8 the largest size"))
+        await telegram.wait_for_sent(CHAT, 2)
+        # Answered (the form has its report): the next photo is a photo again.
+        telegram.push(telegram.photo(CHAT, b"\xff\xd8 another"))
+        await telegram.wait_for_sent(CHAT, 3)
+    assert [shown for shown in telegram.texts(CHAT)][1] == "I read the first report (A)."
+    assert "photo of a screen" in telegram.texts(CHAT)[2]
+    (upload,) = backend.uploads
+    assert upload.files == [("report-photo.jpg", b"\xff\xd8 the largest size")]
+    assert backend.messages() == ["compare my reports", "/upload_files"]
+    assert backend.rasa_bodies[1]["metadata"]["upload_ids"]
 
 
 async def test_a_small_document_is_uploaded_and_rasa_gets_the_upload_ids(

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import yaml
 
 from bot.config import Settings, TelegramSettings
 from bot.notify.telegram.ids import keyed_conversation_id
@@ -26,6 +27,7 @@ from bot.telegram.app import Tuning, running
 from tests.integration.stack import ROOT, Stack, another_rasa, free_port, stop
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 from tests.telegram.tcp_proxy import TcpProxy
+from tests.uploads import pages
 
 pytestmark = pytest.mark.integration
 
@@ -170,6 +172,42 @@ async def test_a_photo_gets_the_explanation(
         assert "photo of a screen" in message["text"]
         await press(telegram, chat, message, "How do I get my images?")
         await next_messages(telegram, chat, 1, lambda new: any("DICOM" in t for t in new))
+
+
+async def test_a_photo_of_a_printed_report_is_read_when_the_comparison_asks_for_it(
+    stack: Stack, telegram: FakeTelegram, tmp_path: Path, chat: int
+) -> None:
+    pair = yaml.safe_load((ROOT / "tests/fixtures/reports/13-mammogram-side.yml").read_text())
+    async with bridge(bridge_settings(stack, telegram, tmp_path)):
+        telegram.push(telegram.photo(chat, b"a photo of a screen"))
+        await telegram.wait_for_sent(chat, 1)
+        (explained,) = telegram.sent(chat)
+        await press(telegram, chat, explained, "Compare two reports")
+        (ask_a,) = await next_messages(
+            telegram, chat, 1, lambda new: any("first report" in t for t in new)
+        )
+        assert "photo of the printed page" in html.unescape(ask_a["text"])
+
+        photo = pages.phone_photo(tmp_path, pair["a"].splitlines())
+        telegram.push(telegram.photo(chat, photo))
+        read = await next_messages(
+            telegram, chat, 2, lambda new: any("second report (B)" in t for t in new), 120
+        )
+        said = html.unescape(" ".join(m["text"] for m in read))
+        assert "I read the first report (A)" in said and "Left breast focal asymmetry" in said
+        assert "from a picture of the page" in said  # the patient checks what OCR read
+
+        count = len(telegram.sent(chat))
+        telegram.push(telegram.text(chat, pair["b"]))
+        compared = await next_messages(
+            telegram, chat, count, lambda new: any("Where the reports differ" in t for t in new)
+        )
+        assert "different side" in html.unescape(" ".join(m["text"] for m in compared))
+    uploads = [
+        e for e in stack.tracker(conversation(stack, chat))["events"]
+        if e["event"] == "user" and e["text"] == "/upload_files"
+    ]
+    assert len(uploads) == 1  # the first photo (no report asked for) was not stored
 
 
 async def test_a_red_flag_gets_the_emergency_guidance_once_and_rasa_records_it(

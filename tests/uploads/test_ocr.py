@@ -4,8 +4,6 @@ rendered like a scan, a phone-photo JPEG, a PDF made only of page pictures, and 
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from bot.uploads import ocr
+from tests.uploads import pages
 
 LINES = (
     "MRI LEFT KNEE WITHOUT CONTRAST",
@@ -25,18 +24,7 @@ LINES = (
 
 
 def printed_page(tmp_path: Path) -> bytes:
-    """The report printed on a page and scanned at 200 dpi: a PNG."""
-    pdf = tmp_path / "printed.pdf"
-    page = canvas.Canvas(str(pdf), pagesize=letter)
-    for n, line in enumerate(LINES):
-        page.setFont("Helvetica", 12)
-        page.drawString(72, 700 - 20 * n, line)
-    page.save()
-    pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "poppler-utils is installed by `make deps`"
-    subprocess.run([pdftoppm, "-r", "200", "-png", "-singlefile", str(pdf),
-                    str(tmp_path / "scan")], check=True)
-    return (tmp_path / "scan.png").read_bytes()
+    return pages.printed_page(tmp_path, LINES)
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +39,7 @@ def test_a_scanned_page_is_read(tmp_path: Path) -> None:
 
 
 def test_a_phone_photo_jpeg_is_read(tmp_path: Path) -> None:
-    scan = Image.open(io.BytesIO(printed_page(tmp_path))).convert("RGB")
-    photo = scan.rotate(1.5, fillcolor="white")  # held a little askew
-    jpeg = io.BytesIO()
-    photo.save(jpeg, "JPEG", quality=70)
-    text = " ".join(ocr.image_text(jpeg.getvalue()).split())
+    text = " ".join(ocr.image_text(pages.phone_photo(tmp_path, LINES)).split())
     assert "meniscus tear" in text and "IMPRESSION" in text
 
 

@@ -141,3 +141,13 @@ def render_message(message: Mapping[str, Any]) -> list[Outgoing]:
 def render_messages(messages: Iterable[Mapping[str, Any]]) -> list[Outgoing]:
     """Rasa's replies in order; messages we cannot show (e.g. `custom`) are skipped."""
     return [item for message in messages for item in render_message(message)]
+
+
+# domain.yml marks the questions that ask for a report to compare with
+# `custom: {accepts: report_picture}`: there a photo is the report, read by OCR.
+ACCEPTS_REPORT_PICTURE = {"accepts": "report_picture"}
+
+
+def asks_for_report(messages: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether Rasa's replies of a turn ask for a report (so a photo answers them)."""
+    return any(message.get("custom") == ACCEPTS_REPORT_PICTURE for message in messages)

@@ -12,6 +12,10 @@ Prompts: every batch of the bot's messages in a chat (a turn's replies, a verdic
 prompt and the chat's current one; its buttons carry random ids bound to it. A button of an
 earlier prompt has passed, and a prompt accepts one press (`take_prompt`), so an old "Yes"
 can never answer the question asked now.
+
+Report photos: while the conversation's last answer asked for a report to compare (Rasa's
+response carries `custom: {accepts: report_picture}`), a photo is read as that report instead of
+getting the "photos aren't enough for a second read" explanation.
 """
 
 from __future__ import annotations
@@ -92,6 +96,14 @@ buttons = Table(
     Column("payload", Text),
     Column("url", Text),
     Column("created_at", Float, nullable=False, index=True),
+)
+
+# Chats whose last answer asked for a report, which a photo of the printed page may be.
+report_photo_wanted = Table(
+    "report_photo_wanted",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("at", Float, nullable=False),
 )
 
 
@@ -284,6 +296,32 @@ class BridgeState:
                 select(buttons).where(buttons.c.prompt_id == prompt_id).order_by(buttons.c.position)
             ).all()
         return [_stored(row) for row in rows]
+
+    # -- what a photo is -----------------------------------------------------------------------
+
+    def want_report_photo(self, chat_id: int, wanted: bool, now: float | None = None) -> None:
+        """Recorded after each answer of the conversation: whether it asked for a report."""
+        with self._engine.begin() as connection:
+            if wanted:
+                statement = insert(report_photo_wanted).values(chat_id=chat_id, at=_now(now))
+                connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[report_photo_wanted.c.chat_id], set_={"at": _now(now)}
+                    )
+                )
+            else:
+                connection.execute(
+                    delete(report_photo_wanted).where(report_photo_wanted.c.chat_id == chat_id)
+                )
+
+    def wants_report_photo(self, chat_id: int) -> bool:
+        with self._engine.begin() as connection:
+            found = connection.execute(
+                select(report_photo_wanted.c.chat_id).where(
+                    report_photo_wanted.c.chat_id == chat_id
+                )
+            ).first()
+        return found is not None
 
     def prune(self, now: float | None = None) -> None:
         at = _now(now)
