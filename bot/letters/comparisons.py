@@ -7,8 +7,10 @@ case page, so both show the same comparison of the same texts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.config import Settings
+from bot.letters.comparison_pdf import render_comparison_pdf
 from bot.letters.store import load_reports
 from bot.reports.compare import Comparison, compare
 from bot.reports.findings import read_report
@@ -24,6 +26,11 @@ class StoredComparison:
     @property
     def lines(self) -> list[str]:
         return [difference_line(d) for d in self.comparison.differences]
+
+    def sheet(self, today: date, paper: str | None = None) -> bytes:
+        """The printable "bring this to your appointment" PDF: A4 when asked, else Letter."""
+        return render_comparison_pdf(self.comparison, self.impression_a, self.impression_b,
+                                     today, "a4" if paper == "a4" else "letter")
 
 
 def load_comparison(settings: Settings, conversation_id: str) -> StoredComparison | None:

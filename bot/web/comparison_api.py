@@ -18,7 +18,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from bot.config import Settings
-from bot.letters.comparison_pdf import render_comparison_pdf
 from bot.letters.comparisons import StoredComparison, load_comparison
 from bot.reports.doctor_questions import doctor_questions
 from bot.reports.glossary import plain_words
@@ -57,11 +56,7 @@ def comparison_router(settings: Settings) -> APIRouter:
         if isinstance(found, Response):
             return found
         _, stored = found
-        a4 = request.query_params.get("paper") == "a4"
-        pdf = await asyncio.to_thread(
-            render_comparison_pdf, stored.comparison, stored.impression_a, stored.impression_b,
-            date.today(), "a4" if a4 else "letter",
-        )
+        pdf = await asyncio.to_thread(stored.sheet, date.today(), request.query_params.get("paper"))
         return Response(pdf, media_type="application/pdf", headers={
             **PRIVATE, "Content-Disposition": 'attachment; filename="two-reports.pdf"',
         })

@@ -18,7 +18,6 @@ from bot.guidance.records_letter import (
     third_party_authorization,
 )
 from bot.guidance.vocabulary import describe_scan
-from bot.letters.comparison_pdf import render_comparison_pdf
 from bot.letters.comparisons import load_comparison
 from bot.letters.pdf import render_pdf
 from bot.letters.store import load_letter
@@ -75,9 +74,7 @@ def case_comparison(
     stored = load_comparison(services.settings, case.conversation_id)
     if stored is None:
         raise HTTPException(404, "No reports were compared in this case's conversation.")
-    a4 = request.query_params.get("paper") == "a4"
-    pdf = render_comparison_pdf(stored.comparison, stored.impression_a, stored.impression_b,
-                                date.today(), "a4" if a4 else "letter")
+    pdf = stored.sheet(date.today(), request.query_params.get("paper"))
     return Response(pdf, media_type="application/pdf", headers={
         **PRIVATE, "Content-Disposition": f'inline; filename="case-{number}-two-reports.pdf"',
     })

@@ -1,0 +1,275 @@
+"""SecondRead under load, side by side with a bare `rasa init` bot: printed, not asserted.
+
+    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--turns 8]
+
+Both bots run on the same Rasa (3.6.21, `.venv-rasa`) with the same tracker store settings (SQL,
+SQLite, in a throwaway directory) and the in-memory lock store, each in its own process, on
+loopback:
+
+- the bare bot: `rasa init --no-prompt`'s project and model, made once into the model cache
+  (MODEL_CACHE_DIR/bare-rasa-init, about two minutes the first time), no action server;
+- SecondRead: Rasa, the action server and the web app, started as the integration tests and
+  `make run` start them, with the model for the current inputs.
+
+Each is started alone and timed to its first reply to "hi". Then, for every concurrency level,
+rounds alternate between the two bots (bare, SecondRead, bare, ...) so that a busy machine slows
+both alike. A round is `level` conversations at once, each sending `--turns` messages one after
+the other through the REST channel: SecondRead's own realistic turns (free text, button payloads,
+a form, an upload message with metadata), the same texts for both bots. Per bot and level it
+prints throughput (messages per second over the round's wall time), reply p50, p95 and max, and
+the ratios; at the end the resident memory of both Rasa processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.integration.stack import free_port, running_stack, stop  # noqa: E402
+
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+# A patient's first minutes: a greeting, a menu button, a form answered in words and by button,
+# a question, an upload announced with its ids (as the widget and the bridge send it), thanks.
+TURNS: tuple[tuple[str, dict[str, Any] | None], ...] = (
+    ("hi", None),
+    ("/ask_worthwhile", None),
+    ("it was an MRI", None),
+    ("my left knee", None),
+    ('/inform{"situation":"complex_diagnosis"}', None),
+    ("how much does a second read cost with medicare", None),
+    ("/upload_files", {"upload_ids": ["up_bench_unknown"]}),
+    ("thanks, that helps", None),
+)
+Send = Callable[[httpx.AsyncClient, str, str, dict[str, Any] | None], Awaitable[None]]
+
+
+@dataclass
+class Round:
+    bot: str
+    level: int
+    replies: list[float]
+    wall: float
+    failures: int
+
+    @property
+    def throughput(self) -> float:
+        return len(self.replies) / self.wall if self.wall else 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def pid_serving(port: int) -> int | None:
+    """The process whose command line names `port` and runs Rasa (Linux /proc)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"rasa" in b" ".join(command) and str(port).encode() in command:
+            return int(cmdline.parent.name)
+    return None
+
+
+# -- the bare bot --------------------------------------------------------------------------------
+
+
+def bare_project() -> Path:
+    """`rasa init --no-prompt`'s project with its trained model, made once into the cache."""
+    cache = Path(os.environ.get("MODEL_CACHE_DIR", Path.home() / ".cache/secondread/models"))
+    project = cache / "bare-rasa-init"
+    if list((project / "models").glob("*.tar.gz")):
+        return project
+    shutil.rmtree(project, ignore_errors=True)
+    project.parent.mkdir(parents=True, exist_ok=True)
+    print("training the bare `rasa init` bot once (cached) ...", file=sys.stderr)
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
+    subprocess.run([str(RASA), "init", "--no-prompt", "--init-dir", str(project)], env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return project
+
+
+@contextmanager
+def bare_bot(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
+    """The bare bot's URL, process and seconds from start to its first reply."""
+    project = bare_project()
+    model = sorted((project / "models").glob("*.tar.gz"))[-1]
+    endpoints = workdir / "bare-endpoints.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+        f"  db: {workdir / 'bare.db'}\nlock_store:\n  type: in_memory\n"
+    )
+    port = free_port()
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    command = [str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints),
+               "--credentials", str(project / "credentials.yml"), "--interface", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
+    started = time.perf_counter()
+    with (workdir / "bare.log").open("wb") as log:
+        proc = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        first_reply(url, {}, started + 600)
+        yield url, proc, time.perf_counter() - started
+    finally:
+        stop(proc)
+
+
+def first_reply(url: str, headers: dict[str, str], deadline: float) -> None:
+    while time.perf_counter() < deadline:
+        try:
+            response = httpx.post(f"{url}/webhooks/rest/webhook", headers=headers, timeout=30,
+                                  json={"sender": f"start-{uuid.uuid4().hex[:8]}", "message": "hi"})
+            if response.status_code == 200 and response.json():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} gave no reply")
+
+
+# -- the load --------------------------------------------------------------------------------------
+
+
+def rest_sender(url: str, auth: Callable[[str], dict[str, str]] | None) -> Send:
+    async def send(
+        client: httpx.AsyncClient, sender: str, text: str, metadata: dict[str, Any] | None
+    ) -> None:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = await client.post(f"{url}/webhooks/rest/webhook", json=body,
+                                     headers=auth(sender) if auth else None)
+        response.raise_for_status()
+
+    return send
+
+
+async def one_round(bot: str, send: Send, level: int, turns: int) -> Round:
+    replies: list[float] = []
+    failures = 0
+
+    async def conversation(client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        me = f"load-{uuid.uuid4().hex[:12]}"
+        for text, metadata in TURNS[:turns]:
+            t0 = time.perf_counter()
+            try:
+                await send(client, me, text, metadata)
+            except httpx.HTTPError:
+                failures += 1
+                continue
+            replies.append(time.perf_counter() - t0)
+
+    limits = httpx.Limits(max_connections=level + 5)
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(conversation(client) for _ in range(level)))
+        wall = time.perf_counter() - t0
+    return Round(bot, level, replies, wall, failures)
+
+
+def summary(rounds: list[Round]) -> dict[str, float]:
+    replies = [r for one in rounds for r in one.replies]
+    return {
+        "throughput": statistics.median(one.throughput for one in rounds),
+        "p50": statistics.median(replies) if replies else float("nan"),
+        "p95": percentile(replies, 0.95) if replies else float("nan"),
+        "max": max(replies) if replies else float("nan"),
+        "failures": sum(one.failures for one in rounds),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="1,20,50")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--turns", type=int, default=len(TURNS))
+    args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",")]
+    with tempfile.TemporaryDirectory(prefix="secondread-load-") as work:
+        workdir = Path(work)
+        (workdir / "secondread").mkdir()
+        with bare_bot(workdir) as (bare_url, bare_proc, bare_start):
+            started = time.perf_counter()
+            with running_stack(workdir / "secondread") as stack:
+                first_reply(stack.rasa_url, stack.auth("start"), time.perf_counter() + 60)
+                ours_start = time.perf_counter() - started
+                bots = {
+                    "bare": rest_sender(bare_url, None),
+                    "SecondRead": rest_sender(stack.rasa_url, stack.auth),
+                }
+                results: dict[tuple[str, int], list[Round]] = {}
+                for level in levels:
+                    for _ in range(args.rounds):
+                        for name, send in bots.items():
+                            done = asyncio.run(one_round(name, send, level, args.turns))
+                            results.setdefault((name, level), []).append(done)
+                ours_pid = pid_serving(int(stack.rasa_url.rsplit(":", 1)[1]))
+                ours_rss = rss_mb(ours_pid) if ours_pid else None
+                bare_rss = rss_mb(bare_proc.pid)
+    report(results, levels, args, bare_start, ours_start, bare_rss, ours_rss)
+
+
+def report(
+    results: dict[tuple[str, int], list[Round]],
+    levels: list[int],
+    args: argparse.Namespace,
+    bare_start: float,
+    ours_start: float,
+    bare_rss: float | None,
+    ours_rss: float | None,
+) -> None:
+    ms = 1000
+    print(f"Load, SecondRead next to a bare `rasa init` bot, {time.strftime('%Y-%m-%d')}, "
+          f"{os.cpu_count()} cores; {args.rounds} alternating rounds per level, "
+          f"{args.turns} messages per conversation (REST)")
+    print(f"{'':>4} {'':<11} {'msg/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'failed':>6}")
+    for level in levels:
+        bare = summary(results[("bare", level)])
+        ours = summary(results[("SecondRead", level)])
+        for name, row in (("bare", bare), ("SecondRead", ours)):
+            print(f"{level:>4} {name:<11} {row['throughput']:>7.1f} {row['p50'] * ms:>7.0f} "
+                  f"{row['p95'] * ms:>7.0f} {row['max'] * ms:>7.0f} {row['failures']:>6.0f}")
+        print(f"{level:>4} {'ratio':<11} {ours['throughput'] / bare['throughput']:>6.2f}x "
+              f"{ours['p50'] / bare['p50']:>6.2f}x {ours['p95'] / bare['p95']:>6.2f}x "
+              f"{ours['max'] / bare['max']:>6.2f}x")
+    print(f"start to first reply: bare {bare_start:.1f} s, SecondRead {ours_start:.1f} s "
+          f"(3 servers), ratio {ours_start / bare_start:.2f}x")
+    if bare_rss and ours_rss:
+        print(f"Rasa resident memory at the end: bare {bare_rss:.0f} MB, SecondRead "
+              f"{ours_rss:.0f} MB, ratio {ours_rss / bare_rss:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
