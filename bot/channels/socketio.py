@@ -8,6 +8,11 @@ speak in the conversation the token was issued for. Everything else is Rasa's ow
 credentials.yml: `bot.channels.socketio.ConversationSocketIOInput:` with Rasa's socket.io
 settings; `name()` stays "socketio", so trackers, `output_channel=latest` and our cases see the
 usual channel name.
+
+One fix to Rasa's output: its `send_custom_json` passes the JSON as keyword arguments of
+`emit()`, so any response with `custom:` (domain.yml marks the questions that accept a photo of
+a report that way, for the Telegram bridge) raised TypeError and cut the turn short. Here custom
+JSON is sent as `{"custom": ...}`, as the REST channel does; the widget ignores it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.socketio import SocketIOInput  # type: ignore[import-not-found]
+from rasa.core.channels.socketio import (  # type: ignore[import-not-found]
+    SocketIOInput,
+    SocketIOOutput,
+)
 
 from bot.channels import client_address as clients
 from bot.channels.guard import guarded, install
@@ -27,14 +35,34 @@ logger = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[Any]]
 
 
+class CustomJsonSocketIOOutput(SocketIOOutput):  # type: ignore[misc]
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
 class ConversationSocketIOInput(SocketIOInput):  # type: ignore[misc]
     """socket.io input whose connections are bound to one conversation each."""
+
+    def get_output_channel(self) -> Any:
+        """For messages Rasa sends by itself (external events, `output_channel=latest`)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return CustomJsonSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def with_our_output(self, handler: Handler) -> Handler:
+        async def handle(message: Any) -> Any:
+            message.output_channel = CustomJsonSocketIOOutput(self.sio, self.bot_message_evt)
+            return await handler(message)
+
+        return handle
 
     def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Any:
         if not self.jwt_key:
             raise ValueError("the socket.io channel needs jwt_key (SECONDREAD_SECRET_KEY)")
         # Every message gets an answer, even when the action server or database fails.
-        blueprint = super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(self.with_our_output(guarded(on_new_message)))
         install(blueprint)
         sio = self.sio
         namespace = self.namespace or "/"

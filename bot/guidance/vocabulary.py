@@ -67,6 +67,52 @@ YES_NO: Final[dict[str, str]] = {
     "unsure": "not sure",
 }
 
+# Where a conversation happens, as staff read it. Telegram reaches Rasa through its REST channel
+# (the bridge), so a Telegram conversation is told by its id (bot.notify.telegram.ids).
+CHANNELS: Final[dict[str, str]] = {
+    "socketio": "Website chat",
+    "telegram": "Telegram",
+    "rest": "Direct (REST API)",
+    "unknown": "unknown channel",
+}
+
+# What a patient message was about (the NLU's intent), as staff read it.
+TOPICS: Final[dict[str, str]] = {
+    "greet": "Greeting",
+    "goodbye": "Goodbye",
+    "thank": "Thanks",
+    "affirm": "Yes",
+    "deny": "No",
+    "dont_know": "Not sure",
+    "bot_challenge": "Asked if it is a bot",
+    "help": "Asked for help",
+    "out_of_scope": "Something else",
+    "human_handoff": "Asked for a person",
+    "restart": "Start over",
+    "stop": "Stop",
+    "ask_worthwhile": "Is a second read worth it?",
+    "request_records": "Getting images and report",
+    "records_delay": "Records are late",
+    "find_subspecialist": "Finding a subspecialist",
+    "ask_insurance": "Insurance and cost",
+    "reports_disagree": "Reports disagree",
+    "compare_reports": "Comparing two reports",
+    "ask_diagnosis": "Asked what the scan shows",
+    "red_flag": "Emergency",
+    "inform": "Gave details",
+    "open_case": "Opening a case",
+    "check_case_status": "Case status",
+    "delete_my_data": "Delete my data",
+    "upload_files": "Sent files",
+    "ask_privacy": "Privacy",
+    "find_nearby": "Radiologists nearby",
+    "find_nearby_more": "More radiologists nearby",
+    "request_letter": "Records request letter",
+    "nlu_fallback": "Not understood",
+    "EXTERNAL_uploads_checked": "Files checked",
+    "EXTERNAL_records_follow_up": "Records follow-up",
+}
+
 NOT_GIVEN: Final = "not given"
 
 
@@ -86,3 +132,11 @@ def describe_scan(exam_type: str | None, body_part: str | None) -> str:
         return exam
     part = BODY_PARTS.get(body_part)
     return f"{part} {exam}" if part else exam
+
+
+def exam_words(exam_type: str | None, body_part: str | None) -> str:
+    """"MRI · knee", "CT scan · chest": an exam as staff lists show it."""
+    # A value that is not one of our keys (written by an older version or by staff) stays.
+    exam = EXAM_TYPES.get(exam_type or "unknown", exam_type or EXAM_TYPES["unknown"])
+    part = BODY_PARTS.get(body_part, body_part) if body_part and body_part != "unknown" else ""
+    return f"{exam[:1].upper()}{exam[1:]}" + (f" · {part}" if part else "")

@@ -17,6 +17,7 @@ from bot.cases.numbers import normalize_case_number
 from bot.cases.records import CaseNotFound
 from bot.cases.service import utc_now
 from bot.cases.status import CaseStatus, can_transition
+from bot.guidance.vocabulary import exam_words
 from bot.staff import audit
 from bot.staff.models import StaffUser
 from bot.staff.records import Principal
@@ -85,7 +86,8 @@ class UploadEntry:
     status: str
     verdict: str
     created_at: datetime
-    files: list[FileView]
+    files: list[FileView]  # sorted by path, as a CD's folders are
+    verdict_data: dict[str, Any]  # the whole verdict (studies and series) for the case page
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Casework:
                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
             )
             rows = [
-                CaseRow(c.number, CaseStatus(c.status), f"{c.exam_type} {c.body_part}",
+                CaseRow(c.number, CaseStatus(c.status), exam_words(c.exam_type, c.body_part),
                         c.suggested_subspecialty, c.assigned_to, c.created_at, c.updated_at,
                         (now - c.created_at).days)
                 for c in cases
@@ -288,6 +290,10 @@ class Casework:
 
 
 def _upload_entry(upload: Upload) -> UploadEntry:
-    files = [FileView(f.position, f.relative_path, f.size_bytes) for f in upload.files]
+    files = sorted(
+        (FileView(f.position, f.relative_path, f.size_bytes) for f in upload.files),
+        key=lambda f: f.name.lower(),
+    )
     verdict = str((upload.verdict or {}).get("message") or "")
-    return UploadEntry(upload.id, upload.status, verdict, upload.created_at, files)
+    return UploadEntry(upload.id, upload.status, verdict, upload.created_at, files,
+                       dict(upload.verdict or {}))

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.cases.models import Case
+from bot.cases.models import Case, Upload
 from bot.staff.models import ConversationReview, ConversationTag
 from bot.transcripts.events import (
     EMERGENCY_ACTION,
@@ -39,6 +39,13 @@ from bot.transcripts.events import (
 )
 
 PAGE_SIZE = 25
+# The intents that name what a conversation was about (the list's topic column), first one first.
+TOPIC_INTENTS = (
+    "red_flag", "ask_worthwhile", "request_records", "records_delay", "request_letter",
+    "upload_files", "find_subspecialist", "find_nearby", "ask_insurance", "reports_disagree",
+    "compare_reports", "open_case", "check_case_status", "ask_diagnosis", "ask_privacy",
+    "human_handoff", "delete_my_data",
+)
 
 
 class Flag(StrEnum):
@@ -82,6 +89,8 @@ class ConversationSummary:
     review_status: str | None
     paused: bool = False
     flags: list[Flag] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # TOPIC_INTENTS, in the order raised
+    uploads: int = 0  # stored uploads (receiving ones are not yet there)
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,42 @@ def list_conversations(
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    return ConversationPage([_summary(row) for row in rows], total, page, pages)
+    ids = [row._mapping["conversation_id"] for row in rows]
+    topics, uploads = _topics(session, ids), _upload_counts(session, ids)
+    summaries = [
+        _summary(row, topics.get(row._mapping["conversation_id"], []),
+                 uploads.get(row._mapping["conversation_id"], 0))
+        for row in rows
+    ]
+    return ConversationPage(summaries, total, page, pages)
+
+
+def _topics(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    """The topic intents each conversation raised, in order (for the page's rows only)."""
+    topics: dict[str, list[str]] = {}
+    if not ids:
+        return topics
+    for sender, intent in session.execute(
+        select(EVENTS.c.sender_id, EVENTS.c.intent_name)
+        .where(EVENTS.c.sender_id.in_(ids), EVENTS.c.type_name == "user",
+               EVENTS.c.intent_name.in_(TOPIC_INTENTS))
+        .order_by(EVENTS.c.id)
+    ):
+        seen = topics.setdefault(sender, [])
+        if intent not in seen:
+            seen.append(intent)
+    return topics
+
+
+def _upload_counts(session: Session, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Upload.conversation_id, func.count())
+        .where(Upload.conversation_id.in_(ids), Upload.status != "receiving")
+        .group_by(Upload.conversation_id)
+    ).all()
+    return {str(conversation): int(count) for conversation, count in rows}
 
 
 def _conditions(agg: object, query: ConversationFilter) -> list[ColumnElement[bool]]:
@@ -219,7 +263,7 @@ def _paused(c: object) -> ColumnElement[bool]:
     return and_(paused_at.is_not(None), paused_at > func.coalesce(resumed_at, 0))
 
 
-def _summary(row: object) -> ConversationSummary:
+def _summary(row: object, topics: list[str], uploads: int) -> ConversationSummary:
     r = row._mapping  # type: ignore[attr-defined]
     summary = ConversationSummary(
         conversation_id=r["conversation_id"],
@@ -234,6 +278,8 @@ def _summary(row: object) -> ConversationSummary:
         handoff=int(r["handoffs"]) > 0,
         review_status=r["status"],
         paused=r["paused_at"] is not None and r["paused_at"] > (r["resumed_at"] or 0),
+        topics=topics,
+        uploads=uploads,
     )
     flags = [
         flag

@@ -66,7 +66,8 @@ def test_case_detail_shows_contact_answers_and_history(
     page = agent.get(f"/console/cases/{case_number}")
     assert page.status_code == 200
     for shown in ("Janet Quillfeather", "1971-08-23", "janet.quillfeather@example.org",
-                  "+16175550142", "Harbor Imaging", "musculoskeletal", "PPO"):
+                  "+16175550142", "Harbor Imaging", "Musculoskeletal radiology", "MRI · knee",
+                  "PPO"):
         assert shown in page.text
     assert [e.target_ref for e in audited(sessions, "case.viewed")] == [case_number]
     assert agent.get(f"/console/cases/{case_number.lower()}").status_code == 200

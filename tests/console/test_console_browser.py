@@ -107,7 +107,7 @@ def test_review_a_rest_conversation_and_move_its_case(
 
     tab.get_by_role("link", name=me).click()
     expect(tab.locator("li.user").first).to_contain_text("hi")
-    expect(tab.locator("li.user").first).to_contain_text("intent greet")
+    expect(tab.locator("li.user").first).to_contain_text("Greeting")  # the intent in words
     expect(tab.locator("li.bot").filter(has_text="What would you like help with?")
            .first).to_be_visible()
     tab.get_by_role("button", name="Mark reviewed").click()
@@ -138,7 +138,7 @@ def test_take_over_a_widget_chat(
 
     tab = console
     tab.goto(f"{stack.web_url}/console/conversations/{conversation}")
-    expect(tab.get_by_text("Channel socketio")).to_be_visible()
+    expect(tab.get_by_text("Website chat", exact=False).first).to_be_visible()
     tab.once("dialog", lambda dialog: dialog.accept())
     tab.get_by_role("button", name="Pause the bot").click()
     expect(tab.locator("#paused-state")).to_be_visible()

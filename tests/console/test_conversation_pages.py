@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cases.models import Upload
 from tests.console.conftest import csrf_of
 from tests.console.rasa_events import Chat, sample_chats, store
 
@@ -41,7 +45,9 @@ def test_transcript_page(agent: TestClient, engine: Engine) -> None:
     page = agent.get("/console/conversations/conv-plain").text
     assert "What would you like help with?" in page
     assert 'title="/ask_insurance">Insurance and cost</span>' in page  # buttons with payloads
-    assert "intent <code>greet</code>" in page and "0.97" in page
+    # The intent in plain words (its code on hover), the channel as staff know it.
+    assert '<span title="intent greet">Greeting</span>' in page and "0.97" in page
+    assert "Website chat" in page and "socketio" not in page.split("<main")[1].split("Slots")[0]
     confused = agent.get("/console/conversations/conv-confused").text
     assert 'class="low">0.31' in confused
     assert "<dt>handoff_requested</dt><dd>True</dd>" in confused
@@ -73,3 +79,23 @@ def test_review_tags_and_notes(agent: TestClient, engine: Engine) -> None:
     assert empty.status_code == 400
     agent.post(f"{url}/review", data={"csrf_token": token, "status": ""})
     assert 'id="review-status">unreviewed' in agent.get(url).text
+
+
+def test_a_bulleted_answer_is_shown_as_a_list_and_the_list_has_topics_and_uploads(
+    agent: TestClient, engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    answer = "A second read is a reasonable step.\nWhy:\n- the report is vague\n- <b>surgery</b>"
+    store(engine, Chat("conv-list", "socketio", 1_772_700_000)
+          .user("is it worth it", "ask_worthwhile", 0.9).bot(answer)
+          .user("/upload_files", "upload_files", 1.0).bot("Thanks, checking."))
+    with sessions.begin() as session:
+        session.add(Upload(public_id="up_list1", conversation_id="conv-list",
+                           stored_name="d-list", file_count=2, size_bytes=10, kind="files",
+                           status="checked", created_at=datetime(2026, 3, 5, tzinfo=UTC)))
+    page = agent.get("/console/conversations/conv-list").text
+    assert ("<p>Why:</p><ul><li>the report is vague</li><li>&lt;b&gt;surgery&lt;/b&gt;</li></ul>"
+            in page)
+    listed = agent.get("/console/conversations").text
+    row = listed.split("conv-list")[2].split("</tr>")[0]
+    assert "Is a second read worth it?; Sent files" in row
+    assert "<td>1</td>" in row  # one upload

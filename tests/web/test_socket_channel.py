@@ -34,7 +34,9 @@ sessions, rooms, emitted, dropped = {}, [], [], []
 async def save_session(sid, session, namespace=None): sessions[sid] = session
 async def get_session(sid, namespace=None): return sessions.get(sid, {})
 async def disconnect(sid, namespace=None): dropped.append(sid)
-async def emit(event, data=None, room=None, **kw): emitted.append((event, data, room))
+async def emit(event, data=None, room=None, **kw):
+    if kw: raise TypeError(f"emit() got unexpected keyword arguments {sorted(kw)}")
+    emitted.append((event, data, room))
 channel.sio.save_session, channel.sio.get_session = save_session, get_session
 channel.sio.disconnect, channel.sio.emit = disconnect, emit
 channel.sio.enter_room = lambda sid, room, namespace=None: rooms.append((sid, room))
@@ -62,6 +64,11 @@ async def scenario():
     (message,) = received
     assert message.sender_id == "web-a" and message.text == "hi"
     assert message.metadata["client_address"] not in (None, "forged")
+    # A response's `custom:` JSON reaches the widget as {"custom": ...} (Rasa's own output
+    # passed it as emit()'s keyword arguments and raised TypeError mid-turn).
+    for output in (message.output_channel, channel.get_output_channel()):
+        await output.send_custom_json("web-a", {"accepts": "report_picture"})
+        assert emitted[-1] == ("bot_uttered", {"custom": {"accepts": "report_picture"}}, "web-a")
 
 ok = issue_token(key, "web-a", "conversation", 60)
 asyncio.run(scenario())

@@ -10,9 +10,14 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
+from bot.guidance import vocabulary
+from bot.guidance.subspecialty import SUBSPECIALTIES
+from bot.notify.telegram.ids import PREFIX as TELEGRAM_PREFIX
 from bot.staff.records import Principal
 from bot.web.console.security import PREFIX
+from bot.web.console.uploads import studies_of
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 
@@ -25,8 +30,65 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+# Plain words for the codes the bot stores (one vocabulary, shared with the patient's texts).
+
+
+def _capitalized(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _channel(value: str | None, conversation_id: str = "") -> str:
+    """The channel as staff know it. Telegram reaches Rasa through the REST channel (the
+    bridge), so a Telegram conversation is told by its id."""
+    if conversation_id.startswith(TELEGRAM_PREFIX):
+        return vocabulary.CHANNELS["telegram"]
+    return vocabulary.CHANNELS.get(value or "unknown", value or "")
+
+
+def _topic(intent: str | None) -> str:
+    if not intent:
+        return ""
+    return vocabulary.TOPICS.get(intent, intent.replace("_", " "))
+
+
+def _subspecialty(key: str | None) -> str:
+    found = SUBSPECIALTIES.get(key or "")
+    return _capitalized(found.name) if found else (key or "—").replace("_", " ")
+
+
+def _situation(key: str | None) -> str:
+    """A situation key in words; anything else (a patient's own words) as it is."""
+    return _capitalized(vocabulary.SITUATIONS.get(key or "", key or "—"))
+
+
+def _blocks(text: str | None) -> Markup:
+    """A message as paragraphs, with its "- " lines as a bulleted list (every piece escaped)."""
+    html: list[str] = []
+    items: list[str] = []
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("- ", "• ", "* ")):
+            items.append(f"<li>{escape(stripped[2:].strip())}</li>")
+            continue
+        if items:
+            html.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if stripped:
+            html.append(f"<p>{escape(stripped)}</p>")
+    if items:
+        html.append(f"<ul>{''.join(items)}</ul>")
+    return Markup("".join(html))  # built from escaped pieces only
+
+
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["segment"] = _segment
+TEMPLATES.env.filters["channel"] = _channel
+TEMPLATES.env.filters["topic"] = _topic
+TEMPLATES.env.filters["exam"] = vocabulary.exam_words
+TEMPLATES.env.filters["subspecialty"] = _subspecialty
+TEMPLATES.env.filters["situation"] = _situation
+TEMPLATES.env.filters["blocks"] = _blocks
+TEMPLATES.env.filters["studies"] = studies_of
 
 
 def render(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import Upload
 from bot.config import Settings
+from bot.imaging.verdict import Series, Study, Verdict
 from bot.storage import member_path
 from bot.storage.encrypted import open_encrypted
 
@@ -33,6 +34,21 @@ class FileName:
 
 
 @dataclass(frozen=True)
+class SeriesRow:
+    number: str
+    modality: str
+    description: str
+    images: int
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class StudyView:
+    title: str
+    series: list[SeriesRow]
+
+
+@dataclass(frozen=True)
 class UploadView:
     id: int
     public_id: str
@@ -41,7 +57,42 @@ class UploadView:
     size_bytes: int
     verdict: str
     created_at: datetime
-    files: list[FileName]
+    files: list[FileName]  # sorted by path, as a CD's folders are
+    studies: list[StudyView]
+
+
+def series_problems(series: Series) -> list[str]:
+    """What is wrong with a series, in words a support agent can repeat to a patient."""
+    problems = [
+        f"images {first}–{last} missing" if first != last else f"image {first} missing"
+        for first, last in series.missing_ranges
+    ]
+    if series.truncated:
+        problems.append(f"{series.truncated} file(s) cut short")
+    if not series.decodable:
+        problems.append(f"pictures can't be decoded ({series.compression or 'unknown format'})")
+    return problems
+
+
+def study_view(study: Study) -> StudyView:
+    when = study.date.isoformat() if study.date else "date unknown"
+    title = f"{study.description or 'Study'} · {', '.join(study.modalities) or '?'} · {when}"
+    rows = [
+        SeriesRow("—" if s.number is None else str(s.number), s.modality, s.description or "—",
+                  s.images, series_problems(s))
+        for s in sorted(study.series, key=lambda s: (s.number is None, s.number or 0))
+    ]
+    return StudyView(title, rows)
+
+
+def studies_of(verdict: dict[str, object] | None) -> list[StudyView]:
+    """The studies of a stored verdict, each with its series (a template filter too)."""
+    if not verdict:
+        return []
+    try:
+        return [study_view(study) for study in Verdict.from_dict(verdict).studies]
+    except (TypeError, ValueError, KeyError):  # a verdict stored by an older version
+        return []
 
 
 def uploads_of(
@@ -60,7 +111,11 @@ def uploads_of(
             size_bytes=u.size_bytes,
             verdict=str((u.verdict or {}).get("message") or ""),
             created_at=u.created_at,
-            files=[FileName(f.position, f.relative_path, f.size_bytes) for f in u.files],
+            files=sorted(
+                (FileName(f.position, f.relative_path, f.size_bytes) for f in u.files),
+                key=lambda f: f.name.lower(),
+            ),
+            studies=studies_of(u.verdict),
         )
         for u in rows
     ]
