@@ -34,7 +34,8 @@ from bot.cases.records import DeletionReport
 # bot.cases, not the other way round.
 CONSOLE_REVIEW_TABLES = tuple(
     table(name, column("conversation_id"))
-    for name in ("conversation_notes", "conversation_tags", "conversation_reviews")
+    for name in ("conversation_notes", "conversation_tags", "conversation_reviews",
+                 "conversation_presence")
 )
 # The letters' (bot.letters.models), named for the same reason: the center and the exam.
 RECORDS_REQUESTS = table("records_requests", column("conversation_id"))

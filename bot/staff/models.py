@@ -96,3 +96,15 @@ class ConversationNote(Base):
     author: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)  # may mention the patient: never log it
     created_at: Mapped[datetime]
+
+
+class ConversationPresence(Base):
+    """Whether the patient is typing or has left, reported by the widget while a person has
+    taken over, so the agent sees it. One row per conversation; nothing the patient wrote."""
+
+    __tablename__ = "conversation_presence"
+    __table_args__ = (CheckConstraint("state IN ('here', 'typing', 'left')", name="state"),)
+
+    conversation_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime]

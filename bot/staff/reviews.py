@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.service import utc_now
 from bot.staff import audit
-from bot.staff.models import ConversationNote, ConversationReview, ConversationTag
+from bot.staff.models import (
+    ConversationNote,
+    ConversationPresence,
+    ConversationReview,
+    ConversationTag,
+)
 from bot.staff.records import Principal
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
@@ -147,7 +152,7 @@ def erase_conversation_reviews(session: Session, conversation_id: str) -> int:
     """For the patient's "delete my data": staff notes may describe the patient. Call inside
     the erasure's transaction; returns the number of rows removed."""
     removed = 0
-    for model in (ConversationNote, ConversationTag, ConversationReview):
+    for model in (ConversationNote, ConversationTag, ConversationReview, ConversationPresence):
         result = session.execute(delete(model).where(model.conversation_id == conversation_id))
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed

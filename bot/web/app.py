@@ -20,6 +20,7 @@ from bot.retention import purge_daily
 from bot.web.comparison_api import comparison_router
 from bot.web.console import router as console_router
 from bot.web.letters_api import letters_router
+from bot.web.presence_api import presence_router
 from bot.web.sessions_api import sessions_router
 from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router(settings, on_checked=announce))
     app.include_router(letters_router(settings))
     app.include_router(comparison_router(settings))
+    app.include_router(presence_router(settings))
     app.include_router(console_router)
     app.include_router(APIRouter(lifespan=_daily_retention))
     app.include_router(_records_follow_ups(rasa, settings))

@@ -39,6 +39,7 @@ OUR_TABLES = {
     "conversation_reviews",
     "conversation_tags",
     "conversation_notes",
+    "conversation_presence",
     # The records requests and their follow-ups (bot/letters/models.py).
     "records_requests",
 }

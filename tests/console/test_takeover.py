@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.notify.takeover import BACK_LINE, Takeover, TakeoverFailed, joined_line
+from bot.staff.presence import Presence, PresenceState
 from bot.web.console.services import ConsoleServices
 from tests.cases.conftest import FakeClock
 from tests.console.conftest import audit_actions, csrf_of
@@ -128,12 +129,13 @@ def test_console_pause_reply_resume(
     assert early.status_code == 409 and fake.replies == []
     assert "Pause the bot" in agent.get(url).text
 
-    assert agent.get(f"{url}/state.json").json() == {"items": 4, "paused": False}
+    assert 'data-live-url' not in agent.get(url).text  # nothing streams while the bot answers
     assert agent.post(f"{url}/pause", data={"csrf_token": token}).status_code == 303
     page = agent.get(url).text
     assert 'id="paused-state"' in page and "Send reply" in page
-    assert 'data-state-url="/console/conversations/conv-confused/state.json"' in page
-    assert agent.get(f"{url}/state.json").json() == {"items": 5, "paused": True}
+    assert 'data-live-url="/console/conversations/conv-confused/live" data-items="5"' in page
+    # The reply box sits under the newest entry, not at the top of the page.
+    assert page.index('id="reply"') > page.rindex('<li class=')
     sent = agent.post(f"{url}/reply", data={"csrf_token": token, "text": "Let me help you."})
     assert sent.status_code == 303
     assert fake.replies == ["Alex from the support team: Let me help you."]
@@ -152,19 +154,63 @@ def test_console_pause_reply_resume(
     assert unknown.status_code == 404
 
 
-def test_polling_does_not_keep_a_session_alive(
-    agent: TestClient, engine: Engine, clock: FakeClock
+def live_events(body: str) -> list[tuple[str, dict[str, Any], str | None]]:
+    """(event, data, id) of a server-sent event stream's body."""
+    found = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            found.append((fields["event"], json.loads(fields["data"]), fields.get("id")))
+    return found
+
+
+@pytest.fixture
+def short_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.web.console.conversations.LIVE_SECONDS", 0.3)
+    monkeypatch.setattr("bot.web.console.conversations.LIVE_TICK_SECONDS", 0.1)
+
+
+def test_the_live_stream_sends_new_entries_presence_and_pauses(
+    agent: TestClient, engine: Engine, sessions: sessionmaker[Session], clock: FakeClock,
+    short_streams: None,
 ) -> None:
     store(engine, *sample_chats())
-    url = "/console/conversations/conv-plain/state.json"
+    url = "/console/conversations/conv-plain/live"
+    quiet = agent.get(url, params={"after": "5"})
+    assert quiet.headers["content-type"].startswith("text/event-stream")
+    assert live_events(quiet.text) == [("presence", {"text": ""}, None)]
+
+    # Two entries the page has not shown yet, rendered as the page renders them.
+    (name, data, event_id), *_later = live_events(agent.get(url, params={"after": "3"}).text)
+    assert (name, event_id) == ("items", "5")
+    assert data["html"].count('<li class="') == 2 and "Here is what is likely." in data["html"]
+    # A reconnect says where it was (Last-Event-ID) and gets only what is newer.
+    again = agent.get(url, params={"after": "0"}, headers={"Last-Event-ID": "5"}).text
+    assert [e[0] for e in live_events(again)] == ["presence"]
+
+    Presence(sessions, clock).report("conv-plain", PresenceState.TYPING)
+    events = live_events(agent.get(url).text)
+    assert ("presence", {"text": "The patient is typing…"}, None) in events
+    clock.advance(timedelta(seconds=10))  # typing is fresh for a few seconds only
+    Presence(sessions, clock).report("conv-plain", PresenceState.LEFT)
+    (presence,) = [e for e in live_events(agent.get(url).text) if e[0] == "presence"]
+    assert presence[1]["text"].startswith("The patient closed or left the chat page at")
+    assert agent.get("/console/conversations/nobody/live").status_code == 404
+
+
+def test_live_streams_do_not_keep_a_session_alive(
+    agent: TestClient, engine: Engine, clock: FakeClock, short_streams: None
+) -> None:
+    store(engine, *sample_chats())
+    url = "/console/conversations/conv-plain/live"
     for _ in range(2):
         clock.advance(timedelta(minutes=6))
         assert agent.get(url).status_code == 200
     clock.advance(timedelta(minutes=6))
     response = agent.get(url)  # 18 minutes without a person's request
-    assert response.status_code == 401
+    assert response.status_code == 401  # a script's request: no sign-in page
     assert agent.get("/console/conversations").status_code == 303
-    assert agent.get("/console/conversations/nobody/state.json").status_code == 401
+    assert agent.get("/console/conversations/nobody/live").status_code == 401
 
 
 def test_rasa_down_is_reported(

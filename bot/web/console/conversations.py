@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from bot.cases.models import Case
 from bot.staff import audit
 from bot.staff.casework import Casework
+from bot.staff.presence import Presence, PresenceView
 from bot.staff.reviews import Reviews
 from bot.transcripts.listing import ConversationFilter, Flag, ReviewFilter, list_conversations
-from bot.transcripts.transcript import load_transcript
+from bot.transcripts.transcript import Transcript, load_transcript
 from bot.web.console import forms
 from bot.web.console.security import (
     PREFIX,
@@ -24,10 +30,15 @@ from bot.web.console.security import (
     Staff,
     StaffPost,
 )
-from bot.web.console.templates import back_with_notice, conversation_url, render
+from bot.web.console.templates import TEMPLATES, back_with_notice, conversation_url, render
 from bot.web.console.uploads import FileKey, stream_file, uploads_of
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
+
+# The live transcript: one stream lasts LIVE_SECONDS, then the browser's EventSource reconnects
+# (with Last-Event-ID), which checks the session again; the database is read every tick.
+LIVE_SECONDS = 300.0
+LIVE_TICK_SECONDS = 1.5
 
 
 def reviews(services: Services) -> Reviews:
@@ -78,20 +89,67 @@ def transcript(
     with services.sessions.begin() as session:
         session.add(audit.by(principal, services.clock(), "conversation.viewed", "conversation",
                              state.ref(conversation_id)))
+    presence = Presence(services.sessions, services.clock).of(conversation_id)
     return render(request, "transcript.html", principal, t=found, review=state.state(
-        conversation_id), uploads=uploads, case_number=case_number,
+        conversation_id), uploads=uploads, case_number=case_number, presence=presence,
         url=conversation_url(conversation_id), flash=request.query_params.get("done", "")[:80])
 
 
-@router.get("/conversations/{conversation_id}/state.json")
-def transcript_state(conversation_id: str, principal: Polling, services: Services) -> Response:
-    """What the open transcript polls while someone is taking over: counts only, no text
-    (so it is no view to audit), and it does not keep the session alive."""
+def _live_state(
+    services: Services, conversation_id: str
+) -> tuple[Transcript | None, PresenceView | None]:
     with services.sessions() as session:
         found = load_transcript(session, conversation_id)
+    return found, Presence(services.sessions, services.clock).of(conversation_id)
+
+
+def _event(name: str, data: dict[str, object], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.get("/conversations/{conversation_id}/live")
+async def live(
+    conversation_id: str, request: Request, principal: Polling, services: Services
+) -> Response:
+    """Server-sent events for the open transcript while a person answers: new entries as
+    rendered HTML (`items`, id = entries shown so far), the patient's presence (`presence`),
+    and `paused` when someone pauses or resumes the bot. It does not keep the session alive
+    (a Polling principal)."""
+    found, _ = await run_in_threadpool(_live_state, services, conversation_id)
     if found is None:
         raise HTTPException(404, "No such conversation.")
-    return JSONResponse({"items": len(found.items), "paused": found.paused})
+    shown = request.headers.get("last-event-id") or request.query_params.get("after") or ""
+    known = int(shown) if shown.isdigit() else len(found.items)
+    item_template = TEMPLATES.get_template("console/transcript_item.html")
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal known
+        words: str | None = None
+        paused = found.paused
+        deadline = time.monotonic() + LIVE_SECONDS
+        yield "retry: 2000\n\n"
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            now, presence = await run_in_threadpool(_live_state, services, conversation_id)
+            if now is None:  # erased by the patient meanwhile
+                yield _event("gone", {})
+                return
+            if len(now.items) > known:
+                html = "".join(item_template.render(item=item) for item in now.items[known:])
+                known = len(now.items)
+                yield _event("items", {"html": html}, known)
+            said = presence.words if presence else ""
+            if said != words:
+                words = said
+                yield _event("presence", {"text": said})
+            if now.paused != paused:
+                paused = now.paused
+                yield _event("paused", {"paused": paused})
+            await asyncio.sleep(LIVE_TICK_SECONDS)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={
+        "Cache-Control": "no-store", "X-Accel-Buffering": "no",  # nginx: pass events at once
+    })
 
 
 @router.get("/conversations/{conversation_id}/uploads/{upload_id}/files/{position}")

@@ -128,7 +128,8 @@ Services = Annotated[ConsoleServices, Depends(console_services)]
 
 
 def _signed_out(request: Request, reason: SessionEnd) -> Response:
-    if request.method in ("GET", "HEAD") and not request.url.path.endswith(".json"):
+    # A page gets the sign-in form; what scripts fetch (state, the live stream) gets a 401.
+    if request.method in ("GET", "HEAD") and not request.url.path.endswith((".json", "/live")):
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query

@@ -451,6 +451,9 @@
       self.input.value = "";
       self.send(text, text);
     });
+    // While a person answers, they see that the patient is typing or has left (states only).
+    this.input.addEventListener("input", function () { self.presence("typing"); });
+    window.addEventListener("pagehide", function () { self.presence("left"); });
     this.attachButton.addEventListener("click", function () { self.fileInput.click(); });
     this.folderButton.addEventListener("click", function () { self.folderInput.click(); });
     [this.fileInput, this.folderInput].forEach(function (input) {
@@ -506,6 +509,20 @@
           return body;
         });
       });
+  };
+
+  // Only while a support person has taken over; "typing" at most every 3 s. `keepalive` lets
+  // "left" go out while the page unloads.
+  Widget.prototype.presence = function (state) {
+    if (!this.paused || !this.session) return;
+    var now = Date.now();
+    if (state === "typing" && now - (this.typingSentAt || 0) < 3000) return;
+    if (state === "typing") this.typingSentAt = now;
+    fetch(this.o.server + "/api/presence", {
+      method: "POST", credentials: "omit", keepalive: true,
+      headers: { Authorization: "Bearer " + this.session.token, "Content-Type": "application/json" },
+      body: JSON.stringify({ state: state }),
+    }).catch(function () { /* presence is a nicety: never bother the patient with it */ });
   };
 
   Widget.prototype.saveSession = function (session) {

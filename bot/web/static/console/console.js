@@ -9,28 +9,48 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// While a person is answering, tell them when the patient wrote something new. The poll sends
-// counts only and does not keep the session alive (the idle timeout still applies).
+// While a person is answering, the transcript updates in place: new entries arrive from the
+// server's event stream (which does not keep the session alive), newest at the bottom just above
+// the reply box, and the patient's presence (typing, left) shows beside it.
 document.addEventListener("DOMContentLoaded", () => {
   const live = document.getElementById("live");
-  const news = document.getElementById("live-news");
-  if (!live || !news) {
+  const list = document.querySelector("ol.transcript");
+  const presence = document.getElementById("presence");
+  const reply = document.getElementById("reply");
+  if (!live || !list) {
     return;
   }
-  const known = Number(live.dataset.items);
-  const timer = window.setInterval(async () => {
-    try {
-      const response = await fetch(live.dataset.stateUrl, { credentials: "same-origin" });
-      if (!response.ok) {
-        window.clearInterval(timer);
-        return;
-      }
-      const state = await response.json();
-      if (state.items !== known) {
-        news.hidden = false;
-      }
-    } catch (error) {
-      // Offline for a moment: try again at the next tick.
+  if (reply) {
+    reply.scrollIntoView({ block: "end" });
+  }
+  const url = `${live.dataset.liveUrl}?after=${encodeURIComponent(live.dataset.items)}`;
+  const stream = new EventSource(url, { withCredentials: true });
+  stream.addEventListener("items", (event) => {
+    const nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+    const template = document.createElement("template");
+    template.innerHTML = JSON.parse(event.data).html; // rendered and escaped by the server
+    list.append(template.content);
+    if (nearBottom && reply) {
+      reply.scrollIntoView({ block: "end" });
     }
-  }, 4000);
+  });
+  stream.addEventListener("presence", (event) => {
+    if (presence) {
+      presence.textContent = JSON.parse(event.data).text;
+    }
+  });
+  stream.addEventListener("paused", () => {
+    // Someone else paused or resumed the bot: the page's forms no longer fit.
+    window.location.reload();
+  });
+  stream.addEventListener("gone", () => {
+    stream.close();
+    window.location.reload();
+  });
+  stream.addEventListener("error", () => {
+    // The browser reconnects by itself; a closed stream means the session ended (401).
+    if (stream.readyState === EventSource.CLOSED && presence) {
+      presence.textContent = "Live updates stopped: reload the page (you may need to sign in).";
+    }
+  });
 });
