@@ -164,15 +164,20 @@ def test_take_over_a_widget_chat(
         "Ada from the support team has joined the chat.",
         "Ada from the support team: Hello, I can look at your CD with you."]
 
-    # While paused the bot stays quiet (Rasa still records what the patient writes).
+    # The agent sees the patient typing, then the message itself, without reloading; the reply
+    # box stays under the newest message.
     bot_lines = tab.locator("li.bot").count()
+    patient.input.press_sequentially("thank")
+    expect(tab.locator("#presence")).to_have_text("The patient is typing…", timeout=TIMEOUT)
+    patient.input.fill("")
     patient.say("thank you")
     expect(patient.page.get_by_text("is typing")).to_be_hidden()  # nobody is, while paused
-    # The open transcript notices the new message by itself.
-    expect(tab.locator("#live-news")).to_be_visible(timeout=TIMEOUT)
+    expect(tab.locator("li.user").filter(has_text="thank you")).to_have_count(1, timeout=TIMEOUT)
+    newest = tab.locator("ol.transcript > li").last.bounding_box()
+    reply_box = tab.locator("#reply").bounding_box()
+    assert newest and reply_box and newest["y"] < reply_box["y"]
     screenshot(tab, "console-takeover-new-message")
-    tab.get_by_role("link", name="Reload").click()
-    expect(tab.locator("li.user").filter(has_text="thank you")).to_have_count(1)
+    # While paused the bot stays quiet (Rasa still records what the patient writes).
     tab.wait_for_timeout(2000)
     tab.reload()
     assert tab.locator("li.bot").count() == bot_lines

@@ -26,11 +26,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const url = `${live.dataset.liveUrl}?after=${encodeURIComponent(live.dataset.items)}`;
   const stream = new EventSource(url, { withCredentials: true });
   stream.addEventListener("items", (event) => {
-    const nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+    // Follow the conversation only if the agent is at its end (not reading further up).
+    const box = reply ? reply.getBoundingClientRect() : null;
+    const following = box !== null && box.top < window.innerHeight && box.bottom > 0;
     const template = document.createElement("template");
     template.innerHTML = JSON.parse(event.data).html; // rendered and escaped by the server
     list.append(template.content);
-    if (nearBottom && reply) {
+    if (following) {
       reply.scrollIntoView({ block: "end" });
     }
   });
