@@ -19,7 +19,7 @@ help:
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
 	@echo "make eval      held-out conversations through the real stack (pass rate per category)"
 	@echo "make fuzz      10,000 mutated files through the upload inspection"
-	@echo "make bench     inspection and upload-ingest benchmarks (printed, not asserted)"
+	@echo "make bench     inspection, ingest, start-up and load benchmarks (printed, not asserted)"
 	@echo "make directory-smoke  one real NPI Registry search (needs the internet; ZIP=, SUBSPECIALTY=)"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
@@ -105,10 +105,12 @@ fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest tests/imaging/test_fuzz.py -q
 
 # Benchmarks print numbers next to a baseline measured in the same run; dcmtk gives dcmdump.
-bench: $(VENV)/.installed
+bench: install train
 	scripts/install-apt-deps dcmtk
 	$(ENV) $(PY) bench/inspect_study.py --zip
 	$(ENV) $(PY) bench/ingest.py
+	$(ENV) $(PY) bench/startup.py
+	$(ENV) $(PY) bench/load.py
 
 clean:
 	rm -rf var results models

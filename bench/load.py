@@ -1,6 +1,6 @@
 """SecondRead under load, side by side with a bare `rasa init` bot: printed, not asserted.
 
-    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--turns 8]
+    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--turns 8] [--model M]
 
 Both bots run on the same Rasa (3.6.21, `.venv-rasa`) with the same tracker store settings (SQL,
 SQLite, in a throwaway directory) and the in-memory lock store, each in its own process, on
@@ -111,7 +111,7 @@ def bare_project() -> Path:
     if list((project / "models").glob("*.tar.gz")):
         return project
     shutil.rmtree(project, ignore_errors=True)
-    project.parent.mkdir(parents=True, exist_ok=True)
+    project.mkdir(parents=True)  # `rasa init` wants the directory to exist
     print("training the bare `rasa init` bot once (cached) ...", file=sys.stderr)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
     subprocess.run([str(RASA), "init", "--no-prompt", "--init-dir", str(project)], env=env,
@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,20,50")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--turns", type=int, default=len(TURNS))
+    parser.add_argument("--model", type=Path, help="SecondRead with this model (another pipeline)")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     with tempfile.TemporaryDirectory(prefix="secondread-load-") as work:
@@ -222,7 +223,7 @@ def main() -> None:
         (workdir / "secondread").mkdir()
         with bare_bot(workdir) as (bare_url, bare_proc, bare_start):
             started = time.perf_counter()
-            with running_stack(workdir / "secondread") as stack:
+            with running_stack(workdir / "secondread", model=args.model) as stack:
                 first_reply(stack.rasa_url, stack.auth("start"), time.perf_counter() + 60)
                 ours_start = time.perf_counter() - started
                 bots = {

@@ -1,7 +1,7 @@
 """Which address a browser's socket.io connection comes from, as a keyed hash.
 
 The case-status lookup is limited per client address as well as per case number
-(bot/actions/cases.py reads `metadata.client_address`). The channel sets that value itself and
+(bot/actions/case_status.py reads `metadata.client_address`). The channel sets that value itself and
 overwrites anything the client sent, so a caller cannot choose its own address. It is a keyed
 hash (HMAC-SHA256 with the server secret), so Rasa's tracker never stores an IP address.
 `X-Forwarded-For` is believed only from the proxies named in TRUSTED_PROXIES (as the web app

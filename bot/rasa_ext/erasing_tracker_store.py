@@ -25,7 +25,7 @@ from rasa.shared.core.events import SlotSet  # type: ignore[import-not-found]
 
 logger = logging.getLogger(__name__)
 
-# Also named in domain.yml (slots) and bot/actions/cases.py (which sets it); a test checks.
+# Also named in domain.yml (slots) and bot/actions/erasure.py (which sets it); a test checks.
 ERASURE_SLOT = "personal_data_erased"
 
 

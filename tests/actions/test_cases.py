@@ -8,17 +8,16 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, text
 
+from bot.actions.case_status import ActionCaseStatus, ValidateCaseStatusForm
 from bot.actions.cases import (
     CASE_NO,
     CASE_YES,
     STORAGE_ERROR,
     ActionAskCaseConfirmed,
-    ActionCaseStatus,
-    ActionDeleteMyData,
     ActionOpenCase,
     ValidateCaseForm,
-    ValidateCaseStatusForm,
 )
+from bot.actions.erasure import ActionDeleteMyData
 from bot.cases import is_valid_case_number, new_case_number
 from tests.actions.conftest import make_tracker, slot_events
 

@@ -12,7 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, text
 
-from bot.actions.cases import ActionDeleteMyData, ValidateCaseForm
+from bot.actions.cases import ValidateCaseForm
+from bot.actions.erasure import ActionDeleteMyData
 from bot.guidance.confirmations import STALE_ANSWER
 from tests.actions.conftest import make_tracker, slot_events
 from tests.actions.test_cases import FILLED, opened_case

@@ -128,10 +128,13 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
 
 
 @contextmanager
-def running_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(
+    workdir: Path, extra_env: dict[str, str] | None = None, model: Path | None = None
+) -> Iterator[Stack]:
     """Rasa, the action server and the web app on loopback; `extra_env` adds to their
-    environment (the fake NPI Registry's address, for example)."""
-    model = trained_model()
+    environment (the fake NPI Registry's address, for example); `model` replaces the one for
+    the current inputs (benchmarks of another pipeline)."""
+    model = model or trained_model()
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(16)
     secret_key = secrets.token_urlsafe(32)

@@ -20,7 +20,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import text
 
-from bot.actions.cases import ERASURE_SLOT
+from bot.actions.erasure import ERASURE_SLOT
 from bot.actions.session import CARRIED_OVER_SLOTS, PERSONAL_SLOTS, ActionSessionStart
 from bot.db import make_engine
 from tests.actions.conftest import make_tracker

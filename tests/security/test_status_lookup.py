@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.actions.cases import ActionCaseStatus, ActionOpenCase
+from bot.actions.case_status import ActionCaseStatus
+from bot.actions.cases import ActionOpenCase
 from bot.cases import (
     CASE_NUMBER_FAILURE_LIMIT,
     CLIENT_FAILURE_LIMIT,

@@ -1,0 +1,129 @@
+"""A patient checks their case's status: case number and date of birth, both needed; the same
+words for any mismatch, and lookups limited per conversation, address and case
+(bot/cases/lookup_limits.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from datetime import UTC, date, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions.cases import asked_instead, birth_date_answer
+from bot.actions.slots import first_text, slot_text
+from bot.cases import LookupOutcome, StorageUnavailable, is_valid_case_number, normalize_case_number
+from bot.cases.runtime import case_service
+from bot.config import Settings
+
+
+class ValidateCaseStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_case_status_form"
+
+    async def validate_lookup_case_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = first_text(value) or ""
+        # The check symbol catches typos here, before any lookup counts as an attempt.
+        number = normalize_case_number(text) if is_valid_case_number(text) else None
+        if number is None and asked_instead(text, dispatcher):
+            return {"lookup_case_number": None}
+        if number is None:
+            dispatcher.utter_message(
+                text="That doesn't look like one of our case numbers. They look like "
+                "SR-2026-7KQ3MX-4 and are in the message you got when the case was opened."
+            )
+        return {"lookup_case_number": number}
+
+    async def validate_lookup_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        born = birth_date_answer(value)
+        if born is None and asked_instead(first_text(value), dispatcher):
+            return {"lookup_date_of_birth": None}
+        if born is None:
+            dispatcher.utter_message(
+                text="Please give the patient's date of birth, like 03/14/1980 (month/day/year)."
+            )
+        return {"lookup_date_of_birth": born}
+
+
+NOT_FOUND = (
+    "I couldn't find a case with that number and date of birth. Please check both and try "
+    "again ({left} left this hour)."
+)
+RATE_LIMITED = (
+    "For your security I can't check more case numbers from this chat for an hour. A person "
+    'from our team can help: say "talk to a person".'
+)
+CASE_LOCKED = (
+    "For your security, that case number can't be checked for up to an hour: there were too "
+    'many wrong answers for it. A person from our team can help: say "talk to a person".'
+)
+
+
+def tries_left(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"
+
+
+def client_ref(tracker: Tracker) -> str | None:
+    """A keyed hash of the client's address when the channel put one in the message metadata
+    (`client_address`), so lookups can be limited per address without storing it."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get("client_address") if isinstance(metadata, dict) else None
+    if not isinstance(address, str) or not address:
+        return None
+    key = Settings.load().secret_key.encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class ActionCaseStatus(Action):
+    """Answers only when number and birth date both match; the same words for any mismatch."""
+
+    def name(self) -> str:
+        return "action_case_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [
+            SlotSet("lookup_case_number", None),
+            SlotSet("lookup_date_of_birth", None),
+        ]
+        try:
+            result = await asyncio.to_thread(
+                case_service().lookup_status,
+                tracker.sender_id,
+                slot_text(tracker, "lookup_case_number") or "",
+                date.fromisoformat(slot_text(tracker, "lookup_date_of_birth") or ""),
+                datetime.now(UTC),
+                client_ref(tracker),
+            )
+        except StorageUnavailable:
+            dispatcher.utter_message(
+                text="I'm sorry, I can't check cases right now. Please try again in a few minutes."
+            )
+            return reset
+        if result.outcome is LookupOutcome.FOUND:
+            updated = result.updated_at.date().isoformat() if result.updated_at else "recently"
+            dispatcher.utter_message(
+                text=f"Case {result.case_number}: {result.status_description} "
+                f"(last updated {updated})."
+            )
+        elif result.outcome is LookupOutcome.RATE_LIMITED:
+            dispatcher.utter_message(text=RATE_LIMITED)
+        elif result.outcome is LookupOutcome.CASE_LOCKED:
+            dispatcher.utter_message(text=CASE_LOCKED)
+        else:
+            left = tries_left(result.attempts_left or 0)
+            dispatcher.utter_message(text=NOT_FOUND.format(left=left))
+        return reset
+
+
