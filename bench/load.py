@@ -139,17 +139,21 @@ def bare_bot(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], floa
         proc = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        first_reply(url, {}, started + 600)
+        first_reply(url, None, started + 600)
         yield url, proc, time.perf_counter() - started
     finally:
         stop(proc)
 
 
-def first_reply(url: str, headers: dict[str, str], deadline: float) -> None:
+def first_reply(
+    url: str, auth: Callable[[str], dict[str, str]] | None, deadline: float
+) -> None:
     while time.perf_counter() < deadline:
+        sender = f"start-{uuid.uuid4().hex[:8]}"
         try:
-            response = httpx.post(f"{url}/webhooks/rest/webhook", headers=headers, timeout=30,
-                                  json={"sender": f"start-{uuid.uuid4().hex[:8]}", "message": "hi"})
+            response = httpx.post(f"{url}/webhooks/rest/webhook", timeout=30,
+                                  headers=auth(sender) if auth else None,
+                                  json={"sender": sender, "message": "hi"})
             if response.status_code == 200 and response.json():
                 return
         except httpx.HTTPError:
@@ -224,7 +228,7 @@ def main() -> None:
         with bare_bot(workdir) as (bare_url, bare_proc, bare_start):
             started = time.perf_counter()
             with running_stack(workdir / "secondread", model=args.model) as stack:
-                first_reply(stack.rasa_url, stack.auth("start"), time.perf_counter() + 60)
+                first_reply(stack.rasa_url, stack.auth, time.perf_counter() + 60)
                 ours_start = time.perf_counter() - started
                 bots = {
                     "bare": rest_sender(bare_url, None),

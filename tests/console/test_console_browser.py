@@ -217,6 +217,19 @@ def test_console_pages_pass_an_axe_scan(
             tab.goto(f"{stack.web_url}{path}")
             screenshot(tab, "console" + path.replace("/console", "").replace("/", "-")[:40])
             problems += [{**v, "help": f"{path}: {v['help']}"} for v in axe_violations(tab)]
+        # The agent's view while answering (reply box and presence line), at both sizes.
+        tab.goto(f"{stack.web_url}/console/conversations/{me}")
+        tab.once("dialog", lambda dialog: dialog.accept())
+        tab.get_by_role("button", name="Pause the bot").click()
+        expect(tab.locator("#reply")).to_be_visible()
+        for width, height in ((1280, 900), (375, 740)):
+            tab.set_viewport_size({"width": width, "height": height})
+            screenshot(tab, f"console-{width}-answering")
+            problems += [{**v, "help": f"answering at {width} px: {v['help']}"}
+                         for v in axe_violations(tab)]
+        tab.goto(f"{stack.web_url}/console/conversations")
+        screenshot(tab, "console-375-conversations")
+        problems += [{**v, "help": f"list at 375 px: {v['help']}"} for v in axe_violations(tab)]
         assert problems == [], describe(problems)
     finally:
         staff.close()

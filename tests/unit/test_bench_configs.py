@@ -1,0 +1,19 @@
+"""The configuration the encoder is measured against stays config.yml minus the encoder, so
+the figures in the README compare exactly one change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_encoder_config_is_config_yml_without_the_encoder() -> None:
+    ours = yaml.safe_load((ROOT / "config.yml").read_text())
+    candidate = yaml.safe_load((ROOT / "bench/configs/no-encoder.yml").read_text())
+    names = [step["name"] for step in ours["pipeline"]]
+    assert "LanguageModelFeaturizer" in names
+    ours["pipeline"] = [s for s in ours["pipeline"] if s["name"] != "LanguageModelFeaturizer"]
+    assert candidate == ours
