@@ -167,7 +167,7 @@ def _entry(
 ) -> AuditEntry:
     if by is None:
         return audit.entry(now, CLI_ACTOR, action, "staff", username, ip="local", details=details)
-    return audit.by(by, now, action, "staff", username, details)
+    return audit.staff_entry(by, now, action, "staff", username, details)
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -54,7 +54,7 @@ def entry(
     )
 
 
-def by(
+def staff_entry(
     principal: Principal,
     at: datetime,
     action: str,

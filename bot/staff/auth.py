@@ -72,7 +72,7 @@ class Authenticator:
                 delete(StaffSession).where(StaffSession.last_seen_at < now - SESSION_RETENTION)
             )
             principal = Principal(account_of(user), row.id, row.csrf_token, ip)
-            session.add(audit.by(principal, now, "staff.login", "staff", user.username))
+            session.add(audit.staff_entry(principal, now, "staff.login", "staff", user.username))
         return LoginResult(LoginOutcome.OK, token, principal)
 
     def resolve(
@@ -115,7 +115,8 @@ class Authenticator:
             row = session.get(StaffSession, principal.session_id)
             if row is not None and row.ended_at is None:
                 row.ended_at = now
-            session.add(audit.by(principal, now, "staff.logout", "staff", principal.username))
+            session.add(audit.staff_entry(
+                principal, now, "staff.logout", "staff", principal.username))
 
 
 def _timed_out(row: StaffSession, now: datetime) -> SessionEnd | None:

@@ -203,7 +203,7 @@ class Casework:
                 uploads=[_upload_entry(u) for u in uploads],
                 lookup_lock=lock_of(session, case.number, now),
             )
-            session.add(audit.by(principal, now, "case.viewed", "case", case.number))
+            session.add(audit.staff_entry(principal, now, "case.viewed", "case", case.number))
         return view
 
     def add_note(self, principal: Principal, case_number: str, body: str) -> None:
@@ -215,7 +215,7 @@ class Casework:
             case = self._case(session, case_number)
             session.add(StaffNote(case_id=case.id, author=principal.username, body=text,
                                   created_at=now))
-            session.add(audit.by(principal, now, "case.note_added", "case", case.number,
+            session.add(audit.staff_entry(principal, now, "case.note_added", "case", case.number,
                                  {"length": len(text)}))
 
     def assign(self, principal: Principal, case_number: str, username: str | None) -> None:
@@ -231,7 +231,7 @@ class Casework:
             previous = case.assigned_to
             case.assigned_to = username
             case.updated_at = now
-            session.add(audit.by(principal, now, "case.assigned", "case", case.number,
+            session.add(audit.staff_entry(principal, now, "case.assigned", "case", case.number,
                                  {"from": previous, "to": username}))
 
     def file_for_download(
@@ -250,8 +250,9 @@ class Casework:
             ).first()
             if found is None:
                 raise CaseNotFound(case_number)
-            session.add(audit.by(principal, now, "upload.file_downloaded", "case", case.number,
-                                 {"upload": upload_id, "position": position}))
+            session.add(audit.staff_entry(
+                principal, now, "upload.file_downloaded", "case", case.number,
+                {"upload": upload_id, "position": position}))
             return found[0], found[1], found[2]
 
     def conversation_file(
@@ -270,8 +271,9 @@ class Casework:
             if found is None:
                 raise LookupError("no such file")
             ref = audit.conversation_ref(secret, conversation_id)
-            session.add(audit.by(principal, now, "upload.file_downloaded", "conversation", ref,
-                                 {"upload": upload_id, "position": position}))
+            session.add(audit.staff_entry(
+                principal, now, "upload.file_downloaded", "conversation", ref,
+                {"upload": upload_id, "position": position}))
             return found[0], found[1], found[2]
 
     @staticmethod

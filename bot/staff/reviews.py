@@ -59,10 +59,10 @@ class Reviews:
         self._secret = secret
         self._clock = clock
 
-    def ref(self, conversation_id: str) -> str:
+    def audit_ref(self, conversation_id: str) -> str:
         return audit.conversation_ref(self._secret, conversation_id)
 
-    def state(self, conversation_id: str) -> ReviewState:
+    def review_of(self, conversation_id: str) -> ReviewState:
         with self._sessions() as session:
             review = session.get(ConversationReview, conversation_id)
             tags = session.scalars(
@@ -100,8 +100,9 @@ class Reviews:
                 review.status, review.reviewed_by, review.reviewed_at = (
                     status, principal.username, now
                 )
-            session.add(audit.by(principal, now, "conversation.review_set", "conversation",
-                                 self.ref(conversation_id), {"status": status or "unreviewed"}))
+            session.add(audit.staff_entry(
+                principal, now, "conversation.review_set", "conversation",
+                self.audit_ref(conversation_id), {"status": status or "unreviewed"}))
 
     def add_tag(self, principal: Principal, conversation_id: str, tag: str) -> None:
         value = normalize_tag(tag)
@@ -116,8 +117,9 @@ class Reviews:
             if exists is None:
                 session.add(ConversationTag(conversation_id=conversation_id, tag=value,
                                             added_by=principal.username, added_at=now))
-                session.add(audit.by(principal, now, "conversation.tag_added", "conversation",
-                                     self.ref(conversation_id), {"tag": value}))
+                session.add(audit.staff_entry(
+                    principal, now, "conversation.tag_added", "conversation",
+                    self.audit_ref(conversation_id), {"tag": value}))
 
     def remove_tag(self, principal: Principal, conversation_id: str, tag: str) -> None:
         now = self._clock()
@@ -128,8 +130,9 @@ class Reviews:
                     ConversationTag.tag == tag,
                 )
             )
-            session.add(audit.by(principal, now, "conversation.tag_removed", "conversation",
-                                 self.ref(conversation_id), {"tag": tag[:40]}))
+            session.add(audit.staff_entry(
+                principal, now, "conversation.tag_removed", "conversation",
+                self.audit_ref(conversation_id), {"tag": tag[:40]}))
 
     def add_note(self, principal: Principal, conversation_id: str, body: str) -> None:
         text = body.strip()
@@ -140,8 +143,8 @@ class Reviews:
             session.add(ConversationNote(conversation_id=conversation_id,
                                          author=principal.username, body=text, created_at=now))
             # The note's text may be about the patient: the audit keeps its length only.
-            session.add(audit.by(principal, now, "conversation.note_added", "conversation",
-                                 self.ref(conversation_id), {"length": len(text)}))
+            session.add(audit.staff_entry(principal, now, "conversation.note_added", "conversation",
+                                 self.audit_ref(conversation_id), {"length": len(text)}))
 
     def all_tags(self) -> list[str]:
         with self._sessions() as session:

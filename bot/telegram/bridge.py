@@ -58,7 +58,7 @@ from bot.telegram.uploads import UploadClient
 logger = logging.getLogger(__name__)
 
 
-def said(text: str, buttons: tuple[Any, ...] = ()) -> list[Outgoing]:
+def bridge_says(text: str, buttons: tuple[Any, ...] = ()) -> list[Outgoing]:
     return [Outgoing(to_html(text), to_plain(text), buttons)]
 
 
@@ -69,7 +69,7 @@ class ChatLocks:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+    async def in_order(self, chat_id: int) -> AsyncIterator[None]:
         lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
         self._locks[chat_id] = (lock, users + 1)
         try:
@@ -128,7 +128,7 @@ class Bridge:
             # Registered on arrival, so the album's first file can wait for the others.
             key = f"{chat.id}:{message.media_group_id}"
             self._albums.add(key, update.update_id, message.document)
-        async with self._locks.hold(chat.id):
+        async with self._locks.in_order(chat.id):
             if guidance is not None:
                 await guidance
             if not self._state.claim_update(context.bot.id, update.update_id):
@@ -136,7 +136,7 @@ class Bridge:
                 return
             sender = Sender(context.bot, self._state)
             if chat.type != ChatType.PRIVATE:
-                await send_quietly(sender, chat.id, said(texts.PRIVATE_ONLY))
+                await send_quietly(sender, chat.id, bridge_says(texts.PRIVATE_ONLY))
             elif update.callback_query:
                 await self._on_button(context.bot, sender, chat, update.callback_query)
             elif message:
@@ -165,7 +165,7 @@ class Bridge:
             return guidance, None
         categories = ",".join(flag.category for flag in flags)
         logger.info("chat %s: red flag (%s); emergency guidance sent", chat_id, categories)
-        sending = send_quietly(Sender(bot, self._state), chat_id, said(guidance))
+        sending = send_quietly(Sender(bot, self._state), chat_id, bridge_says(guidance))
         return guidance, self._in_background(sending)
 
     # -- messages ------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class Bridge:
             await self._send_intake(sender, chat, message, intake, caption)
         elif message.photo:
             logger.info("chat %s sent a photo; explained", chat.id)
-            explained = said(texts.PHOTO, texts.PHOTO_BUTTONS)
+            explained = bridge_says(texts.PHOTO, texts.PHOTO_BUTTONS)
             if caption:
                 # The patient's words with the photo, read like any message; the explanation
                 # joins Rasa's answer in one prompt, so neither one's buttons pass the other's.
@@ -209,7 +209,7 @@ class Bridge:
             if text:
                 await self.converse(sender, chat.id, user, text, shown=shown)
         elif message.effective_attachment:
-            await sender.send(chat.id, said(texts.UNSUPPORTED), prompt=False)
+            await sender.send(chat.id, bridge_says(texts.UNSUPPORTED), prompt=False)
             if caption:
                 await self.converse(sender, chat.id, user, caption, shown=shown)
         # Service messages (pins, joins, …) need no answer.
@@ -270,9 +270,9 @@ class Bridge:
             await self._mark_choice(query, chat_id, [])
         current = self._state.current_prompt(chat_id)
         if current is None or current.message_id is None:
-            await send_quietly(sender, chat_id, said(texts.QUESTION_PASSED))
+            await send_quietly(sender, chat_id, bridge_says(texts.QUESTION_PASSED))
             return
-        await send_quietly(sender, chat_id, said(texts.QUESTION_PASSED_SEE_CURRENT))
+        await send_quietly(sender, chat_id, bridge_says(texts.QUESTION_PASSED_SEE_CURRENT))
         markup = stored_keyboard(self._state.prompt_buttons(current.prompt_id))
         try:
             await bot.copy_message(chat_id, chat_id, current.message_id, reply_markup=markup)
@@ -298,7 +298,8 @@ class Bridge:
         self, sender: Sender, chat: Chat, message: Message, intake: Intake, caption: str
     ) -> None:
         if intake.notes:
-            await sender.send(chat.id, [m for note in intake.notes for m in said(note)], False)
+            notes = [m for note in intake.notes for m in bridge_says(note)]
+            await sender.send(chat.id, notes, False)
         if intake.upload_ids:
             # The caption travels with the files rather than as a message of its own: "here are
             # my scans" would otherwise get the how-to-send answer before the verdict.
@@ -345,12 +346,12 @@ class Bridge:
             done, _ = await asyncio.wait({task}, timeout=self._notice_after)
             if not done:
                 logger.info("chat %s: Rasa slow or down; patient told", chat_id)
-                await send_quietly(sender, chat_id, said(texts.TROUBLE))
+                await send_quietly(sender, chat_id, bridge_says(texts.TROUBLE))
             return await task
         except RasaUnavailable as error:
             logger.warning("chat %s: message not delivered to Rasa: %s", chat_id, error)
             # Also when shutting down: the update is claimed, nobody would answer it later.
-            await send_quietly(sender, chat_id, said(texts.GAVE_UP))
+            await send_quietly(sender, chat_id, bridge_says(texts.GAVE_UP))
             return None
         finally:
             task.cancel()

@@ -268,8 +268,8 @@ def _summary(row: object, topics: list[str], uploads: int) -> ConversationSummar
     summary = ConversationSummary(
         conversation_id=r["conversation_id"],
         channel=r["channel"] or "",
-        started_at=_when(r["started"]),
-        last_activity_at=_when(r["last"]),
+        started_at=_from_timestamp(r["started"]),
+        last_activity_at=_from_timestamp(r["last"]),
         messages=int(r["messages"]),
         case_number=r["number"],
         fallbacks=int(r["fallbacks"]),
@@ -296,5 +296,5 @@ def _summary(row: object, topics: list[str], uploads: int) -> ConversationSummar
     return summary
 
 
-def _when(timestamp: float | None) -> datetime:
+def _from_timestamp(timestamp: float | None) -> datetime:
     return datetime.fromtimestamp(timestamp or 0, UTC)

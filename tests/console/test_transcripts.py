@@ -157,9 +157,9 @@ def test_erasing_a_conversation_removes_staff_notes_and_tags(
     reviews.add_note(agent_principal, "conv-urgent", "kept")  # type: ignore[arg-type]
     with db_sessions.begin() as session:
         assert erase_conversation_reviews(session, "conv-plain") == 3
-    state = reviews.state("conv-plain")
+    state = reviews.review_of("conv-plain")
     assert (state.status, state.tags, state.notes) == (None, [], [])
-    assert len(reviews.state("conv-urgent").notes) == 1
+    assert len(reviews.review_of("conv-urgent").notes) == 1
 
 
 def test_taken_over_conversations_are_flagged(

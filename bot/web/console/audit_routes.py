@@ -29,7 +29,7 @@ def audit_trail(request: Request, principal: Admin, services: Services) -> Respo
     )
     page = audit.browse(services.sessions, query, forms.page_number(q.get("page")))
     with services.sessions.begin() as session:
-        session.add(audit.by(principal, services.clock(), "audit.viewed", "audit", None,
+        session.add(audit.staff_entry(principal, services.clock(), "audit.viewed", "audit", None,
                              {"page": page.page}))
     params = {k: v for k, v in q.items() if k != "page" and v}
     return render(request, "audit.html", principal, page=page, filters=q, params=params)

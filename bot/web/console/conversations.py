@@ -87,10 +87,11 @@ def transcript(
         raise HTTPException(404, "No such conversation.")
     state = reviews(services)
     with services.sessions.begin() as session:
-        session.add(audit.by(principal, services.clock(), "conversation.viewed", "conversation",
-                             state.ref(conversation_id)))
+        session.add(audit.staff_entry(
+            principal, services.clock(), "conversation.viewed", "conversation",
+            state.audit_ref(conversation_id)))
     presence = Presence(services.sessions, services.clock).of(conversation_id)
-    return render(request, "transcript.html", principal, t=found, review=state.state(
+    return render(request, "transcript.html", principal, t=found, review=state.review_of(
         conversation_id), uploads=uploads, case_number=case_number, presence=presence,
         url=conversation_url(conversation_id), flash=request.query_params.get("done", "")[:80])
 

@@ -23,8 +23,9 @@ def dashboard(request: Request, principal: Staff, services: Services) -> Respons
         data = figures(session, today, days)
     with services.sessions.begin() as session:
         # It quotes patients' misunderstood messages, so it counts as a view.
-        session.add(audit.by(principal, services.clock(), "dashboard.viewed", "dashboard", None,
-                             {"days": days}))
+        session.add(audit.staff_entry(
+            principal, services.clock(), "dashboard.viewed", "dashboard", None,
+            {"days": days}))
     dates = [d.day for d in data.days]
     charts = [
         day_chart("Conversations started", dates, [d.conversations for d in data.days]),

@@ -25,7 +25,7 @@ def _record(
 ) -> None:
     ref = audit.conversation_ref(services.settings.secret_key, conversation_id)
     with services.sessions.begin() as session:
-        session.add(audit.by(principal, services.clock(), action, "conversation", ref,
+        session.add(audit.staff_entry(principal, services.clock(), action, "conversation", ref,
                              dict(details or {})))
 
 
