@@ -191,7 +191,7 @@ async def test_a_photo_of_a_printed_report_is_read_when_the_comparison_asks_for_
         photo = pages.phone_photo(tmp_path, pair["a"].splitlines())
         telegram.push(telegram.photo(chat, photo))
         read = await next_messages(
-            telegram, chat, 2, lambda new: any("second report (B)" in t for t in new), 120
+            telegram, chat, 2, lambda new: any("second report (report B)" in t for t in new), 120
         )
         said = html.unescape(" ".join(m["text"] for m in read))
         assert "I read the first report (A)" in said and "Left breast focal asymmetry" in said
