@@ -181,6 +181,16 @@ def test_take_over_a_widget_chat(
     tab.wait_for_timeout(2000)
     tab.reload()
     assert tab.locator("li.bot").count() == bot_lines
+    # The patient leaves the page, and comes back to the same chat: the agent sees both.
+    patient.page.goto("about:blank")
+    expect(tab.locator("#presence")).to_contain_text("The patient closed or left the chat page",
+                                                     timeout=TIMEOUT)
+    patient.page.goto(stack.web_url)
+    if not patient.input.is_visible():
+        patient.launcher.click()
+    patient.wait_connected()
+    expect(tab.locator("#presence")).to_have_text("The patient has the chat open.",
+                                                  timeout=TIMEOUT)
     tab.get_by_role("button", name="Resume the bot").click()
     expect(tab.locator("#paused-state")).to_have_count(0)
     expect(patient.log.locator(".sr-notice--system").last).to_have_text(

@@ -771,6 +771,7 @@
     if (!messages.length) this.showIntro();
     else this.restartButton.hidden = false;
     this.log.removeAttribute("aria-busy");
+    this.presence("here"); // back in a chat a person is answering (sent only while paused)
   };
 
   // A message that comes by itself (a person's, a follow-up, a late verdict), not within a few
