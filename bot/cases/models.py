@@ -214,6 +214,27 @@ class UploadFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
 
 
+class ResumableFile(Base):
+    """One file of an upload sent with the tus protocol: created with its length, filled by
+    PATCH requests, finished when every byte is stored. Its length is reserved against the
+    conversation's quota from creation; rows go once the upload completes (as upload_files)."""
+
+    __tablename__ = "resumable_files"
+    __table_args__ = (UniqueConstraint("upload_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)  # the tus resource id
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("uploads.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    relative_path: Mapped[str] = mapped_column(Text)  # PHI-ish (names in folders): never log it
+    length: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))  # set when finished
+    expires_at: Mapped[datetime]  # moved on by every PATCH
+    created_at: Mapped[datetime]
+
+
 class StaffNote(Base):
     __tablename__ = "staff_notes"
 

@@ -115,6 +115,22 @@ def erased_meanwhile() -> UploadRefused:
     )
 
 
+def unfinished(count: int) -> UploadRefused:
+    files = "1 file hasn't" if count == 1 else f"{count:,} files haven't"
+    return UploadRefused(
+        409, "unfinished", f"{files} finished uploading yet. Please wait until every file is sent."
+    )
+
+
+def expired() -> UploadRefused:
+    return UploadRefused(
+        410,
+        "expired",
+        "This upload waited too long for the rest of its files and was removed. "
+        "Please choose the files again.",
+    )
+
+
 def unavailable() -> UploadRefused:
     return UploadRefused(
         503,

@@ -17,11 +17,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases.models import Upload, UploadFile, UsedUploadLink
+from bot.cases.models import ResumableFile, Upload, UploadFile, UsedUploadLink
 from bot.config import Settings
 from bot.db import storage_errors
 from bot.storage import member_path, new_stored_name, remove_stored_file, stored_path
@@ -74,6 +74,11 @@ class UploadService:
         self._root = settings.uploads_dir
         self._max_conversation_bytes = settings.upload_limits.max_conversation_bytes
         self._clock = clock
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The database sessions (resumable uploads share them)."""
+        return self._sessions
 
     # --- asked from the conversation (Rasa actions) ----------------------------------------
 
@@ -187,7 +192,7 @@ class UploadService:
 
     def stored_bytes(self, conversation_id: str) -> int:
         with _storage_errors("stored_bytes"), self._sessions() as session:
-            return _stored_bytes(session, conversation_id)
+            return quota_used(session, conversation_id)
 
     def begin(self, conversation_id: str, *, via_link: bool = False) -> NewUpload:
         """A new upload in `receiving` with an empty directory for its files."""
@@ -233,10 +238,17 @@ class UploadService:
         link) completed an upload before; the caller then abandons it."""
         total = sum(file.size_bytes for file in files)
         with _storage_errors("complete"), self._sessions.begin() as session:
+            conversation_id = session.scalar(
+                select(Upload.conversation_id).where(Upload.id == upload_id)
+            )
+            if conversation_id is None:
+                raise UploadGone()
+            lock_conversation_quota(session, conversation_id)
             row = session.get(Upload, upload_id, with_for_update=True)
             if row is None or row.status != UploadStatus.RECEIVING:
                 raise UploadGone()
-            if _stored_bytes(session, row.conversation_id) + total > self._max_conversation_bytes:
+            stored = quota_used(session, row.conversation_id, excluding=upload_id)
+            if stored + total > self._max_conversation_bytes:
                 raise ConversationQuotaExceeded()
             if link_token_id is not None:
                 if session.get(UsedUploadLink, link_token_id) is not None:
@@ -286,12 +298,20 @@ class UploadService:
             remove_stored_file(stored_name, self._root)
 
     def sweep_receiving(self, older_than: timedelta) -> int:
-        """Abandon uploads left `receiving` by a crash or a lost connection; returns how many."""
-        cutoff = self._clock() - older_than
+        """Abandon uploads left `receiving` by a crash or a lost connection (resumable ones once
+        every file has expired); returns how many."""
+        now = self._clock()
+        cutoff = now - older_than
+        # A resumable upload stays while any of its files has not expired (PATCHes move that on).
+        active = (
+            select(ResumableFile.id)
+            .where(ResumableFile.upload_id == Upload.id, ResumableFile.expires_at >= now)
+            .exists()
+        )
         with _storage_errors("sweep_receiving"), self._sessions() as session:
             ids = session.scalars(
                 select(Upload.id).where(
-                    Upload.status == UploadStatus.RECEIVING, Upload.created_at < cutoff
+                    Upload.status == UploadStatus.RECEIVING, Upload.created_at < cutoff, ~active
                 )
             ).all()
         for upload_id in ids:
@@ -351,13 +371,39 @@ class UploadService:
             return _record(row)
 
 
-def _stored_bytes(session: Session, conversation_id: str) -> int:
-    total = session.scalar(
+def quota_used(session: Session, conversation_id: str, excluding: int | None = None) -> int:
+    """What counts against the conversation's quota: its stored uploads, and the declared
+    lengths of resumable files still arriving (reserved when created), but those of the
+    upload `excluding` (the one being completed, which brings its own total)."""
+    stored = session.scalar(
         select(func.coalesce(func.sum(Upload.size_bytes), 0)).where(
             Upload.conversation_id == conversation_id, Upload.status.in_(STORED_STATUSES)
         )
     )
-    return int(total or 0)
+    reserved_query = (
+        select(func.coalesce(func.sum(ResumableFile.length), 0))
+        .join(Upload, Upload.id == ResumableFile.upload_id)
+        .where(
+            Upload.conversation_id == conversation_id, Upload.status == UploadStatus.RECEIVING
+        )
+    )
+    if excluding is not None:
+        reserved_query = reserved_query.where(Upload.id != excluding)
+    return int(stored or 0) + int(session.scalar(reserved_query) or 0)
+
+
+def lock_conversation_quota(session: Session, conversation_id: str) -> None:
+    """Serialise quota decisions of one conversation until the transaction ends, so two
+    uploads finishing (or resumable files created) at once cannot both pass the limit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"upload-quota:{conversation_id}"},
+        )
+    else:
+        # SQLite has one writer at a time: a write as the transaction's first statement takes
+        # that lock before anything is read (it matches no row; taking the lock is the point).
+        session.execute(text("UPDATE uploads SET id = id WHERE id = -1"))
 
 
 def _record(row: Upload) -> UploadRecord:

@@ -22,6 +22,7 @@ from bot.web.console import router as console_router
 from bot.web.letters_api import letters_router
 from bot.web.presence_api import presence_router
 from bot.web.sessions_api import sessions_router
+from bot.web.tus_api import TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS
 from bot.web.uploads_api import uploads_router
 from bot.web.widget import STATIC_DIR, widget_router
 
@@ -62,8 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.widget_origins),
-        allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
+        allow_methods=["GET", "POST", "HEAD", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept", *TUS_REQUEST_HEADERS],
+        expose_headers=list(TUS_RESPONSE_HEADERS),
         max_age=600,
     )
 

@@ -29,14 +29,15 @@ from bot.db import database_url, make_engine, session_factory
 from bot.uploads import errors
 from bot.uploads.errors import UploadRefused
 from bot.uploads.receiver import UploadReceiver
-from bot.uploads.records import UploadDetails, UploadRecord
+from bot.uploads.records import UploadDetails
 from bot.uploads.service import UploadService
 from bot.uploads.worker import Inspect, InspectionWorker, OnChecked
+from bot.web.tus_api import TusApi
+from bot.web.upload_responses import NO_STORE, refusal, summary, token_of
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PATHS_SHOWN = 100  # a CD can hold thousands of files: the status shows the first ones
-NO_STORE = {"Cache-Control": "no-store"}
 # The upload page's URL carries the token: keep it out of Referer headers and caches.
 PAGE_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
@@ -67,6 +68,7 @@ class UploadsApi:
         )
         self.router.add_api_route("/api/uploads", self.list_uploads, methods=["GET"])
         self.router.add_api_route("/api/uploads/{public_id}", self.upload_status, methods=["GET"])
+        TusApi(self)  # the resumable routes, on the same router, worker and service
         self.router.add_api_route(
             "/upload", self.page, methods=["GET"], response_class=HTMLResponse,
             include_in_schema=False,
@@ -85,36 +87,36 @@ class UploadsApi:
             record = await self.receiver.receive(
                 content_type=request.headers.get("content-type"),
                 content_length=request.headers.get("content-length"),
-                token=_token(request),
+                token=token_of(request),
                 body=request.stream(),
             )
         except UploadRefused as refused:
-            return _refusal(refused)
+            return refusal(refused)
         except ClientDisconnect:
-            return _refusal(errors.interrupted())  # nobody reads it; the files are gone
+            return refusal(errors.interrupted())  # nobody reads it; the files are gone
         self.worker.submit(record.public_id)
-        return JSONResponse({"uploads": [_summary(record)]}, status_code=201, headers=NO_STORE)
+        return JSONResponse({"uploads": [summary(record)]}, status_code=201, headers=NO_STORE)
 
     async def list_uploads(self, request: Request) -> JSONResponse:
         try:
-            conversation_id = errors.authorize(self.settings.secret_key, _token(request))
+            conversation_id = errors.authorize(self.settings.secret_key, token_of(request))
             records = await asyncio.to_thread(self.service.for_conversation, conversation_id)
         except UploadRefused as refused:
-            return _refusal(refused)
+            return refusal(refused)
         except StorageUnavailable:
-            return _refusal(errors.unavailable())
-        return JSONResponse({"uploads": [_summary(r) for r in records]}, headers=NO_STORE)
+            return refusal(errors.unavailable())
+        return JSONResponse({"uploads": [summary(r) for r in records]}, headers=NO_STORE)
 
     async def upload_status(self, public_id: str, request: Request) -> JSONResponse:
         try:
-            conversation_id = errors.authorize(self.settings.secret_key, _token(request))
+            conversation_id = errors.authorize(self.settings.secret_key, token_of(request))
             details = await asyncio.to_thread(self.service.get, conversation_id, public_id)
         except UploadRefused as refused:
-            return _refusal(refused)
+            return refusal(refused)
         except StorageUnavailable:
-            return _refusal(errors.unavailable())
+            return refusal(errors.unavailable())
         if details is None:  # unknown or another conversation's: the same answer
-            return _refusal(errors.not_found())
+            return refusal(errors.not_found())
         return JSONResponse(_details(details), headers=NO_STORE)
 
     async def page(self, request: Request) -> HTMLResponse:
@@ -166,38 +168,10 @@ def _page_policy(nonce: str) -> str:
     )
 
 
-def _token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" else ""
-    return request.query_params.get("token")
-
-
-def _refusal(refused: UploadRefused) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if refused.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)
-
-
-def _summary(record: UploadRecord) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "id": record.public_id,
-        "files": record.file_count,
-        "bytes": record.size_bytes,
-        "status": record.status,
-    }
-    if record.verdict is not None:
-        summary["ok"] = record.verdict.get("ok")
-        summary["message"] = record.verdict.get("message")
-    return summary
-
-
 def _details(details: UploadDetails) -> dict[str, Any]:
     record = details.record
     return {
-        **_summary(record),
+        **summary(record),
         "created_at": record.created_at.isoformat(),
         "checked_at": record.checked_at.isoformat() if record.checked_at else None,
         # The patient's own names for their files, shown back only to them.

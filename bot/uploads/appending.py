@@ -1,0 +1,151 @@
+"""One PATCH of a resumable file: check the offset, stream the body into the encrypted file off
+the event loop, and leave every received byte durable (or seal the file when it is complete).
+
+One PATCH at a time per file: a second one while the first still runs (a client retrying
+before the server noticed the dropped connection) is refused as Busy, and retried by tus
+clients. The running SHA-256 of each unfinished file is kept in memory between PATCHes (a
+bounded cache); a file resumed without it is hashed once when it is sealed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage.encrypted import WrittenFile
+from bot.storage.resumable import ResumableWriter, stored_offset
+from bot.uploads.resumable import ResumableState
+
+BATCH_BYTES = 1024 * 1024  # hand body data to the writer thread one MiB at a time
+MAX_KEPT_HASHES = 512
+
+
+class Busy(Exception):
+    """Another PATCH of this file is still running."""
+
+
+class OffsetMismatch(Exception):
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"offset is {offset}")
+        self.offset = offset
+
+
+class TooLong(Exception):
+    """The body would take the file past its declared length."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"offset is {offset}")
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Appended:
+    offset: int
+    written: WrittenFile | None  # set when this PATCH completed the file
+    interrupted: bool = False  # the client went away; what arrived is kept
+
+
+class FileAppends:
+    def __init__(self, storage_key: bytes) -> None:
+        self._key = storage_key
+        self._busy: set[str] = set()
+        self._hashes: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+
+    async def offset(self, state: ResumableState) -> int:
+        if state.finished:
+            return state.length
+        return await asyncio.to_thread(stored_offset, state.path, self._key)
+
+    async def append(
+        self,
+        state: ResumableState,
+        offset: int,
+        body: AsyncIterator[bytes],
+        content_length: int | None,
+        disconnected: type[BaseException],
+    ) -> Appended:
+        """Append the body at `offset`. Raises Busy, OffsetMismatch, TooLong; a body that ends
+        early because the client left (`disconnected` raised) keeps what arrived."""
+        if state.public_id in self._busy:
+            raise Busy()
+        self._busy.add(state.public_id)
+        try:
+            return await self._append(state, offset, body, content_length, disconnected)
+        finally:
+            self._busy.discard(state.public_id)
+
+    async def _append(
+        self,
+        state: ResumableState,
+        offset: int,
+        body: AsyncIterator[bytes],
+        content_length: int | None,
+        disconnected: type[BaseException],
+    ) -> Appended:
+        if state.finished:
+            raise OffsetMismatch(state.length)
+        writer = await asyncio.to_thread(self._open, state)
+        try:
+            if writer.size != offset:
+                raise OffsetMismatch(writer.size)
+            if content_length is not None and offset + content_length > state.length:
+                raise TooLong(writer.size)
+            interrupted = await self._stream(state, writer, body, disconnected)
+        except BaseException:
+            await asyncio.shield(asyncio.to_thread(writer.abort))
+            raise
+        if writer.size == state.length:
+            self._hashes.pop(state.public_id, None)
+            return Appended(writer.size, await asyncio.to_thread(writer.finish))
+        new_offset = await asyncio.shield(asyncio.to_thread(writer.suspend))
+        self._keep_hash(state.public_id, new_offset, writer.hasher)
+        return Appended(new_offset, None, interrupted)
+
+    async def _stream(
+        self,
+        state: ResumableState,
+        writer: ResumableWriter,
+        body: AsyncIterator[bytes],
+        disconnected: type[BaseException],
+    ) -> bool:
+        batch: list[bytes] = []
+        batch_bytes = 0
+        interrupted = False
+        try:
+            async for chunk in body:
+                if writer.size + batch_bytes + len(chunk) > state.length:
+                    raise TooLong(writer.size)
+                batch.append(chunk)
+                batch_bytes += len(chunk)
+                if batch_bytes >= BATCH_BYTES:
+                    await asyncio.to_thread(_write_all, writer, batch)
+                    batch, batch_bytes = [], 0
+        except disconnected:
+            interrupted = True
+        if batch:
+            await asyncio.to_thread(_write_all, writer, batch)
+        return interrupted
+
+    def _open(self, state: ResumableState) -> ResumableWriter:
+        if not state.path.exists():
+            state.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return ResumableWriter.create(state.path, self._key)
+        expected, hasher = self._hashes.pop(state.public_id, (-1, None))
+        return ResumableWriter.resume(
+            state.path, self._key, hasher=hasher, expected_size=expected
+        )
+
+    def _keep_hash(self, public_id: str, size: int, hasher: Any) -> None:
+        if hasher is None:
+            return
+        self._hashes[public_id] = (size, hasher)
+        while len(self._hashes) > MAX_KEPT_HASHES:
+            self._hashes.popitem(last=False)
+
+
+def _write_all(writer: ResumableWriter, pieces: list[bytes]) -> None:
+    for piece in pieces:
+        writer.write(piece)
