@@ -65,6 +65,19 @@
     uploadCancelled: "Upload cancelled.",
     uploadFailed: "The upload didn't work. Please try again.",
     uploadOffline: "The upload was interrupted. Check your connection and try again.",
+    pauseUpload: "Pause",
+    resumeUpload: "Resume",
+    uploadPaused: "Paused. Press Resume to continue where it stopped.",
+    uploadWaiting:
+      "The connection was lost. The upload will continue by itself when you're back online.",
+    uploadContinuing: "Continuing your upload where it stopped ({files}, {size}).",
+    timeLeft: "{percent}% · about {time} left",
+    uploadInterrupted:
+      "An upload of {files} ({size}) didn't finish. Choose the same files again and it will " +
+      "continue where it stopped.",
+    seconds: "{n} s",
+    minutes: "{n} min",
+    hours: "{n} h {m} min",
     tooLarge:
       "These files are {size} in total; you can send up to {limit} at once. " +
       "Please send fewer files at a time.",
@@ -113,6 +126,8 @@
   var DEFAULT_COLOR = "#0b5cad";
   // No reply by then: stop the typing dots and say so (with the emergency line).
   var REPLY_TIMEOUT_MS = 20000;
+  // From this total size on, files go in resumable pieces (tus); smaller ones in one request.
+  var RESUMABLE_FROM = 8 * 1024 * 1024;
 
   // ---- pure helpers (unit-tested in node) ---------------------------------------------------
 
@@ -772,6 +787,7 @@
     else this.restartButton.hidden = false;
     this.log.removeAttribute("aria-busy");
     this.presence("here"); // back in a chat a person is answering (sent only while paused)
+    this.noticeInterruptedUpload();
   };
 
   // A message that comes by itself (a person's, a follow-up, a late verdict), not within a few
@@ -1023,6 +1039,20 @@
       return;
     }
 
+    if (total >= RESUMABLE_FROM) {
+      this.loadScripts(["tus.min.js", "resumable.js"]).then(function () {
+        if (window.tus && window.tus.isSupported) self.uploadResumable(files, label);
+        else self.uploadWhole(files, label);
+      }, function () { self.uploadWhole(files, label); });
+      return;
+    }
+    this.uploadWhole(files, label);
+  };
+
+  // Small uploads in one multipart request.
+  Widget.prototype.uploadWhole = function (files, label) {
+    var self = this;
+    var s = this.s;
     var form = new FormData();
     files.forEach(function (f) { form.append("file", f.file, f.path); });
     var xhr = new XMLHttpRequest();
@@ -1077,6 +1107,112 @@
     xhr.setRequestHeader("Authorization", "Bearer " + this.session.token);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.send(form);
+  };
+
+  // Large uploads with tus: in pieces, a few files at a time, resuming after a cut connection
+  // or a reload (static/resumable.js).
+  Widget.prototype.uploadResumable = function (files, label) {
+    var self = this;
+    var s = this.s;
+    var bar = el("progress", { max: "100", value: "0" });
+    var percent = el("span", { className: "sr-percent", text: "0%" });
+    var pause = el("button", { type: "button", className: "sr-text-button", text: s.pauseUpload });
+    var cancel = el("button", { type: "button", className: "sr-text-button", text: s.cancelUpload });
+    var title = el("p", { className: "sr-upload-title", text: fmt(s.uploading, label) });
+    var state = el("p", { className: "sr-upload-state", role: "status" });
+    var item = el("div", { className: "sr-upload", role: "group" },
+      [title, bar, percent, state, pause, cancel]);
+    var titleId = "sr-up-" + Math.random().toString(36).slice(2, 8);
+    title.id = titleId;
+    item.setAttribute("aria-labelledby", titleId);
+    bar.setAttribute("aria-labelledby", titleId);
+    this.uploads.appendChild(item);
+    var finish = function () {
+      item.remove();
+      self.input.focus();
+    };
+    var paused = false;
+    var sending = window.SecondReadResumable.send(files, {
+      server: this.o.server,
+      conversation: this.session.conversation_id,
+      token: function () { return self.session.token; },
+      progress: function (sent, total, left) {
+        var value = total ? Math.floor((sent / total) * 100) : 100;
+        bar.value = value;
+        percent.textContent = left === null ? value + "%" :
+          fmt(s.timeLeft, { percent: value, time: self.duration(left) });
+      },
+      state: function (now) {
+        paused = now !== "running";
+        pause.textContent = paused ? s.resumeUpload : s.pauseUpload;
+        state.textContent = now === "paused" ? s.uploadPaused :
+          now === "offline" ? s.uploadWaiting : "";
+      },
+      done: function (ids) {
+        finish();
+        self.notice(fmt(s.uploaded, label));
+        self.send("/upload_files", fmt(s.uploadMessage, label), { upload_ids: ids });
+      },
+      failed: function (message) {
+        finish();
+        self.uploadError(message || s.uploadFailed);
+      },
+    });
+    this.announce(sending.resumed ? fmt(s.uploadContinuing, label) : fmt(s.uploading, label));
+    if (sending.resumed) state.textContent = fmt(s.uploadContinuing, label);
+    pause.addEventListener("click", function () {
+      if (paused) sending.resume();
+      else sending.pause();
+    });
+    cancel.addEventListener("click", function () {
+      sending.cancel();
+      finish();
+      self.notice(s.uploadCancelled);
+    });
+  };
+
+  Widget.prototype.duration = function (seconds) {
+    var s = this.s;
+    if (seconds < 60) return fmt(s.seconds, { n: Math.max(1, Math.round(seconds / 5) * 5) });
+    if (seconds < 3600) return fmt(s.minutes, { n: Math.round(seconds / 60) });
+    return fmt(s.hours, { n: Math.floor(seconds / 3600), m: Math.round((seconds % 3600) / 60) });
+  };
+
+  // An upload that a reload cut off: say how to go on (the browser needs the files again).
+  Widget.prototype.noticeInterruptedUpload = function () {
+    var self = this;
+    if (!this.session) return;
+    var conversation = this.session.conversation_id;
+    var store;
+    try {
+      store = window.localStorage.getItem("secondread.upload." + conversation);
+    } catch (blocked) {
+      return;
+    }
+    if (!store) return;
+    this.loadScripts(["resumable.js"]).then(function () {
+      var cut = window.SecondReadResumable.interrupted(conversation);
+      if (!cut) return;
+      self.notice(fmt(self.s.uploadInterrupted, {
+        files: self.filesLabel(cut.files), size: formatSize(cut.bytes, self.s.units),
+      }));
+    });
+  };
+
+  Widget.prototype.loadScripts = function (names) {
+    var server = this.o.server;
+    return names.reduce(function (chain, name) {
+      return chain.then(function () {
+        var global = name === "tus.min.js" ? "tus" : "SecondReadResumable";
+        if (window[global]) return undefined;
+        return new Promise(function (resolve, reject) {
+          var script = el("script", { src: server + "/static/" + name });
+          script.addEventListener("load", resolve);
+          script.addEventListener("error", reject);
+          document.head.appendChild(script);
+        });
+      });
+    }, Promise.resolve());
   };
 
   // Errors stay visible until dismissed, and are announced once (role="alert").
