@@ -37,7 +37,7 @@ def _at_once(work: Callable[[int], None]) -> list[BaseException | None]:
         start.wait()
         try:
             work(index)
-        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+        except BaseException as error:  # collected for the assertion
             results[index] = error
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(PARALLEL)]

@@ -103,3 +103,74 @@ def test_an_expired_link_says_so(browser: object, server: tuple[str, UploadsApi]
     expect(page.get_by_role("alert")).to_contain_text("expired")
     assert page.locator("input[type=file]").count() == 0
     page.close()
+
+
+@pytest.fixture
+def static_server(
+    upload_service: UploadService, settings: Settings
+) -> Iterator[tuple[str, UploadsApi]]:
+    """The page with its scripts (tus and ours) served, as the web app serves them."""
+    from fastapi.staticfiles import StaticFiles
+
+    from bot.web.widget import STATIC_DIR
+
+    api = UploadsApi(settings, UploadService(upload_service._sessions, settings),
+                     inspect=FakeInspector())  # fmt: skip
+    app = make_app(api)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    with running_server(app) as url:
+        yield url, api
+
+
+def test_a_large_file_from_a_link_goes_in_pieces_survives_a_cut_and_pauses(
+    browser: object, static_server: tuple[str, UploadsApi], tmp_path: Path
+) -> None:
+    import hashlib
+    import os
+
+    url, api = static_server
+    data = os.urandom(18 * 1024 * 1024 + 7)
+    scan = tmp_path / "MRI-knee.zip"
+    scan.write_bytes(data)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    patches: list[str] = []
+    cut: list[bool] = []
+
+    def route(request_route: object) -> None:
+        request = request_route.request  # type: ignore[attr-defined]
+        if request.method == "PATCH":
+            patches.append(request.headers.get("upload-offset"))
+            if len(patches) == 2 and not cut:
+                cut.append(True)
+                request_route.abort("connectionreset")  # type: ignore[attr-defined]
+                return
+        request_route.continue_()  # type: ignore[attr-defined]
+
+    page.route("**/api/tus/**", route)
+    link = issue_token(SECRET, "conv-a", "link", 600)
+    from bot.security.tokens import verify_token
+
+    link_id = verify_token(SECRET, link, ("link",)).token_id
+    page.goto(f"{url}/upload?token={link}")
+    page.get_by_label("Choose files").set_input_files([scan])
+    page.get_by_role("button", name="Send").click()
+    pause = page.get_by_role("button", name="Pause")
+    expect(pause).to_be_visible()
+    for _ in range(200):  # cut at the 2nd piece, retried at once (routes run while we wait)
+        if len(patches) >= 3:
+            break
+        page.wait_for_timeout(100)
+    pause.click()
+    expect(page.get_by_role("status")).to_contain_text("Paused")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Received — go back to the chat", timeout=30_000
+    )
+    [record] = api.service.for_conversation("conv-a")
+    details = api.service.get("conv-a", record.public_id)
+    assert details is not None and record.via_link
+    assert [(f.relative_path, f.sha256) for f in details.files] == [
+        ("MRI-knee.zip", hashlib.sha256(data).hexdigest())
+    ]
+    assert patches[0] == "0" and patches[1] == patches[2]  # the cut piece was sent again
+    assert api.service.link_used(link_id)  # one-time links stay one-time

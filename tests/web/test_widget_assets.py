@@ -170,3 +170,45 @@ def test_the_take_over_lines_are_recognised_as_the_console_words_them(
     js: dict[str, object]
 ) -> None:
     assert js["takeover"] == ["joined", "back", "staff", None]
+
+
+def test_vendored_tus_client_matches_the_locked_npm_package() -> None:
+    package = ROOT / "node_modules" / "tus-js-client"
+    need(package.exists(), "the npm packages (node_modules)")
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/tus-js-client"]["version"] == "4.3.1"
+    assert (STATIC / "tus.min.js").read_bytes() == (package / "dist" / "tus.min.js").read_bytes()
+
+
+RESUMABLE_CHECKS = r"""
+const r = require(process.argv[1]);
+const f = (path, size, when) => ({path, file: {size, lastModified: when}});
+console.log(JSON.stringify({
+  same: r.selectionKey([f("CD/IM1", 10, 1), f("CD/IM2", 20, 1)]) ===
+        r.selectionKey([f("CD/IM1", 10, 1), f("CD/IM2", 20, 1)]),
+  otherSize: r.selectionKey([f("CD/IM1", 10, 1)]) === r.selectionKey([f("CD/IM1", 11, 1)]),
+  otherDate: r.selectionKey([f("CD/IM1", 10, 1)]) === r.selectionKey([f("CD/IM1", 10, 2)]),
+  otherOrder: r.selectionKey([f("a", 1, 1), f("b", 1, 1)]) ===
+              r.selectionKey([f("b", 1, 1), f("a", 1, 1)]),
+  left: [r.secondsLeft(0, 100, 5000), r.secondsLeft(10, 100, 1000),
+         r.secondsLeft(25, 100, 5000), r.secondsLeft(100, 100, 5000)],
+  chunk: r.CHUNK_SIZE, parallel: r.PARALLEL,
+}));
+"""
+
+
+def test_resumable_selection_names_and_time_left() -> None:
+    node = shutil.which("node")
+    need(node is not None, "node")
+    assert node is not None
+    result = subprocess.run(
+        [node, "-e", RESUMABLE_CHECKS, str(STATIC / "resumable.js")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = json.loads(result.stdout)
+    # The same files are the same upload after a reload; any other file is not.
+    assert out["same"] is True
+    assert (out["otherSize"], out["otherDate"], out["otherOrder"]) == (False, False, False)
+    # No estimate without progress or before 2 s; 25 bytes in 5 s leaves 75 bytes: 15 s.
+    assert out["left"] == [None, None, 15, None]
+    assert (out["chunk"], out["parallel"]) == (8 * 1024 * 1024, 3)
