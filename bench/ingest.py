@@ -1,4 +1,5 @@
-"""HTTP ingest benchmark: one 1 GiB multipart upload into the real web app, over loopback.
+"""HTTP ingest benchmark: one 1 GiB upload into the real web app over loopback, multipart and
+resumable (tus, 8 MiB PATCHes) side by side.
 
     .venv/bin/python bench/ingest.py [--size-mb 1024]
 
@@ -10,8 +11,12 @@ alone, and the same HTTP upload into an app that only drains the body. A second 
 same bytes as a CD-like folder of many files (default 20,000), next to writing that many plain
 files. Its memory figure includes the inspection worker starting on the upload.
 
+The same bytes also go through the resumable path (issue 22): the upload begun, one tus file
+created, PATCHed in 8 MiB pieces on one keep-alive connection, then completed.
+
 The machine may be shared: every step runs several interleaved rounds and the median counts.
-Goals (issue 4): >= 200 MB/s, <= 50 MB peak RSS growth. Printed, not asserted.
+Goals (issue 4): >= 200 MB/s, <= 50 MB peak RSS growth; (issue 22) resumable >= 0.8x the
+multipart throughput, <= 50 MB RSS growth. Printed, not asserted.
 """
 
 from __future__ import annotations
@@ -138,6 +143,38 @@ def upload(url: str, token: str, size: int, files: int = 1) -> tuple[float, http
     return time.perf_counter() - started, response
 
 
+TUS_CHUNK = 8 * MIB
+
+
+def resumable_upload(url: str, token: str, size: int) -> tuple[float, httpx.Response]:
+    """Begin, create one file, PATCH it in 8 MiB pieces, complete: the widget's path."""
+    auth = {"Authorization": f"Bearer {token}"}
+    tus = {**auth, "Tus-Resumable": "1.0.0"}
+    started = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=600) as client:
+        begun = client.post("/api/uploads/resumable", headers=auth)
+        upload_id = begun.json()["upload"]["id"]
+        metadata = "upload " + base64.b64encode(upload_id.encode()).decode()
+        created = client.post(
+            "/api/tus", headers={**tus, "Upload-Length": str(size), "Upload-Metadata": metadata}
+        )
+        location = created.headers["Location"]
+        offset = 0
+        while offset < size:
+            length = min(TUS_CHUNK, size - offset)
+            pieces = [PIECE] * (length // MIB) + ([PIECE[: length % MIB]] if length % MIB else [])
+            patched = client.patch(
+                location, content=iter(pieces),
+                headers={**tus, "Upload-Offset": str(offset), "Content-Length": str(length),
+                         "Content-Type": "application/offset+octet-stream"},
+            )  # fmt: skip
+            if patched.status_code != 204:
+                return time.perf_counter() - started, patched
+            offset = int(patched.headers["Upload-Offset"])
+        response = client.post(f"/api/uploads/resumable/{upload_id}/complete", headers=auth)
+    return time.perf_counter() - started, response
+
+
 def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
@@ -174,11 +211,14 @@ class Server:
         upload(self.url, token, 4 * MIB)  # warm up: imports, first connection, first files
         time.sleep(0.5)
 
-    def measure(self, size: int, files: int = 1) -> dict[str, float]:
+    def measure(self, size: int, files: int = 1, resumable: bool = False) -> dict[str, float]:
         before = rss_kib(self.process.pid)
         sampler = RssSampler(self.process.pid)
         sampler.start()
-        seconds, response = upload(self.url, self.token, size, files)
+        if resumable:
+            seconds, response = resumable_upload(self.url, self.token, size)
+        else:
+            seconds, response = upload(self.url, self.token, size, files)
         peak = sampler.stop()
         if response.status_code != 201:
             raise RuntimeError(f"upload refused: {response.status_code} {response.text}")
@@ -239,8 +279,11 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     key = os.urandom(32)
     work = Path(tempfile.mkdtemp(prefix="secondread-ingest-", dir=ROOT / "var"))
-    times: dict[str, list[float]] = {"plain": [], "encrypted": [], "sink": [], "app": []}
+    times: dict[str, list[float]] = {
+        "plain": [], "encrypted": [], "sink": [], "app": [], "resumable": [],
+    }  # fmt: skip
     growth: list[float] = []
+    resumable_growth: list[float] = []
     try:
         env = {
             **os.environ,
@@ -249,7 +292,7 @@ def main() -> None:
             "SECONDREAD_SECRET_KEY": SECRET,
             "SECONDREAD_STORAGE_KEY": base64.b64encode(key).decode(),
             "UPLOAD_MAX_REQUEST_BYTES": str(size + 64 * MIB),
-            "UPLOAD_MAX_CONVERSATION_BYTES": str((rounds + 2) * size),
+            "UPLOAD_MAX_CONVERSATION_BYTES": str((2 * rounds + 2) * size),
             "UPLOAD_MAX_FILES_PER_STUDY": str(max(options.files, 20_000)),
             "PYTHONWARNINGS": "ignore",
         }
@@ -272,6 +315,10 @@ def main() -> None:
                 result = app.measure(size)
                 times["app"].append(result["seconds"])
                 growth.append(result["rss_growth_mb"])
+                os.sync()
+                resumed = app.measure(size, resumable=True)
+                times["resumable"].append(resumed["seconds"])
+                resumable_growth.append(resumed["rss_growth_mb"])
             rss_before = result["rss_before_mb"]
             if options.files:
                 os.sync()
@@ -305,6 +352,12 @@ def main() -> None:
     print(f"  server RSS {rss_before:.0f} MB; peak growth while uploading "
           f"{max(growth):.1f} MB (worst round)   goal <= {GOAL_RSS_MB} MB: "
           f"{'met' if max(growth) <= GOAL_RSS_MB else 'NOT met'}")  # fmt: skip
+    print(line("tus: 8 MiB PATCHes, then complete", times["resumable"]))
+    ratio = statistics.median(times["app"]) / statistics.median(times["resumable"])
+    print(f"    resumable / multipart throughput {ratio:.2f}x (goal >= 0.8x: "
+          f"{'met' if ratio >= 0.8 else 'NOT met'}); peak RSS growth "
+          f"{max(resumable_growth):.1f} MB (goal <= {GOAL_RSS_MB} MB: "
+          f"{'met' if max(resumable_growth) <= GOAL_RSS_MB else 'NOT met'})")  # fmt: skip
     if options.files:
         print(f"  baseline: {options.files:,} plain files written   {rate(plain_files)}")
         print(f"  POST /api/uploads as {options.files:,} files     {rate(folder['seconds'])}, "

@@ -5,7 +5,8 @@ dropped connection, a restart, or the next request landing in another process:
 
 - full chunks are sealed into the file as they fill (each is pinned to its index, so a chunk
   written by one request and the next by another still authenticate as one file);
-- at the end of each request the unfilled tail (at most one chunk) is saved beside the file
+- at the end of each request the unfilled tail (at most one chunk; none when the request ended
+  on a chunk boundary and the file's length is known) is saved beside the file
   as a small encrypted file of its own (`<name>.tail`, own salt), replaced atomically, after
   the chunks are synced; it records how many chunks it follows, so a tail left stale by a crash
   is recognised (its bytes are in the chunks by then). The stored offset is every byte
@@ -72,6 +73,7 @@ class ResumableWriter:
         sealed_chunks: int,
         tail: bytes,
         hasher: Any | None,
+        length: int | None,
     ) -> None:
         self.path = path
         self._master_key = master_key  # for the tail file
@@ -81,13 +83,22 @@ class ResumableWriter:
         self._buffer = bytearray(tail)
         self._size = sealed_chunks * header.chunk_size + len(tail)
         self.hasher = hasher  # None: unknown (another process wrote the start)
+        self._length = length  # the whole file's, when known: full chunks are sealed at once
         self._done = False
 
     # --- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, master_key: bytes, chunk_size: int = CHUNK_SIZE) -> ResumableWriter:
-        """A new, empty file (its header only); "x": never overwrite."""
+    def create(
+        cls,
+        path: Path,
+        master_key: bytes,
+        chunk_size: int = CHUNK_SIZE,
+        *,
+        length: int | None = None,
+    ) -> ResumableWriter:
+        """A new, empty file (its header only); "x": never overwrite. With the file's `length`,
+        every full chunk but the last is sealed at once (nothing left over for the tail)."""
         if not 0 < chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError("chunk size out of range")
         salt, prefix = os.urandom(SALT_SIZE), os.urandom(PREFIX_SIZE)
@@ -95,11 +106,17 @@ class ResumableWriter:
         header = _Header(raw, chunk_size, prefix, _file_key(master_key, salt))
         file = open(path, "xb")  # noqa: SIM115 - closed by suspend/finish/abort
         file.write(raw)
-        return cls(path, master_key, header, file, 0, b"", hashlib.sha256())
+        return cls(path, master_key, header, file, 0, b"", hashlib.sha256(), length)
 
     @classmethod
     def resume(
-        cls, path: Path, master_key: bytes, *, hasher: Any | None = None, expected_size: int = -1
+        cls,
+        path: Path,
+        master_key: bytes,
+        *,
+        hasher: Any | None = None,
+        expected_size: int = -1,
+        length: int | None = None,
     ) -> ResumableWriter:
         """Reopen an unfinished file where its last request left it. `hasher` is used only when
         `expected_size` equals the size found (it is the hash of exactly those bytes)."""
@@ -121,7 +138,7 @@ class ResumableWriter:
             tail = _read_tail(path, master_key, chunks)
             size = chunks * chunk_size + len(tail)
             kept = hasher if hasher is not None and size == expected_size else None
-            return cls(path, master_key, header, file, chunks, tail, kept)
+            return cls(path, master_key, header, file, chunks, tail, kept, length)
         except BaseException:
             file.close()
             raise
@@ -141,23 +158,33 @@ class ResumableWriter:
         self._size += len(data)
         self._buffer += data
         chunk = self._header.chunk_size
-        # Strictly more than a chunk: the last chunk stays buffered until finish() flags it.
-        while len(self._buffer) > chunk:
+        # The last chunk stays buffered until finish() flags it: with the length known, that is
+        # the one ending at the length; without it, whatever full chunk nothing follows yet.
+        while len(self._buffer) > chunk or (
+            len(self._buffer) == chunk
+            and self._length is not None
+            and (self._index + 1) * chunk < self._length
+        ):
             with memoryview(self._buffer) as view:
                 self._seal(view[:chunk], last=False)
             del self._buffer[:chunk]
 
     def suspend(self) -> int:
-        """Make every byte written durable (sealed chunks + the tail file); returns the offset."""
+        """Hand every byte written to the OS (sealed chunks + the tail file); returns the offset."""
         if not self._done:
+            # Flushed to the OS, not fsynced (like every stored upload): a crashed process loses
+            # nothing; after a power cut a lost chunk reads as a shorter file (the stale tail is
+            # refused by its count) or fails authentication when read, never as good data.
             self._file.flush()
-            os.fsync(self._file.fileno())
             tail = tail_path(self.path)
-            temporary = tail.with_name(tail.name + ".new")
-            temporary.unlink(missing_ok=True)
-            count = _COUNT.pack(self._index)  # which chunks this tail follows
-            write_encrypted(temporary, self._master_key, [count, bytes(self._buffer)])
-            os.replace(temporary, tail)
+            if self._buffer:
+                temporary = tail.with_name(tail.name + ".new")
+                temporary.unlink(missing_ok=True)
+                count = _COUNT.pack(self._index)  # which chunks this tail follows
+                write_encrypted(temporary, self._master_key, [count, bytes(self._buffer)])
+                os.replace(temporary, tail)
+            else:
+                tail.unlink(missing_ok=True)  # pieces ending on a chunk boundary leave none
             self._file.close()
             self._done = True
         return self._size

@@ -10,8 +10,9 @@ bounded cache); a file resumed without it is hashed once when it is sealed.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.storage.resumable import ResumableWriter, stored_offset
 from bot.uploads.resumable import ResumableState
 
 BATCH_BYTES = 1024 * 1024  # hand body data to the writer thread one MiB at a time
+MAX_IN_FLIGHT = 4 * 1024 * 1024  # bytes received but not yet written, at most
 MAX_KEPT_HASHES = 512
 
 
@@ -111,31 +113,54 @@ class FileAppends:
         body: AsyncIterator[bytes],
         disconnected: type[BaseException],
     ) -> bool:
+        """Feed the body to the writer on a thread of its own while the next bytes arrive (as
+        multipart uploads do): at most MAX_IN_FLIGHT bytes wait for it. True if the client left."""
+        executor = ThreadPoolExecutor(1, thread_name_prefix="tus-writer")
+        pending: deque[tuple[Future[None], int]] = deque()
+        in_flight = 0
         batch: list[bytes] = []
         batch_bytes = 0
+        received = writer.size
         interrupted = False
         try:
-            async for chunk in body:
-                if writer.size + batch_bytes + len(chunk) > state.length:
-                    raise TooLong(writer.size)
-                batch.append(chunk)
-                batch_bytes += len(chunk)
-                if batch_bytes >= BATCH_BYTES:
-                    await asyncio.to_thread(_write_all, writer, batch)
-                    batch, batch_bytes = [], 0
-        except disconnected:
-            interrupted = True
-        if batch:
-            await asyncio.to_thread(_write_all, writer, batch)
+            try:
+                async for chunk in body:
+                    received += len(chunk)
+                    if received > state.length:
+                        raise TooLong(writer.size)
+                    batch.append(chunk)
+                    batch_bytes += len(chunk)
+                    if batch_bytes >= BATCH_BYTES:
+                        while pending and in_flight + batch_bytes > MAX_IN_FLIGHT:
+                            done, size = pending.popleft()
+                            in_flight -= size
+                            await asyncio.wrap_future(done)
+                        pending.append((executor.submit(_write_all, writer, batch), batch_bytes))
+                        in_flight += batch_bytes
+                        batch, batch_bytes = [], 0
+            except disconnected:
+                interrupted = True
+            if batch:
+                pending.append((executor.submit(_write_all, writer, batch), batch_bytes))
+            for done, _size in pending:
+                await asyncio.wrap_future(done)
+        except BaseException:
+            for done, _size in pending:
+                done.cancel()
+            # The writer must be idle before the caller aborts it.
+            await asyncio.shield(asyncio.wrap_future(executor.submit(lambda: None)))
+            raise
+        finally:
+            executor.shutdown(wait=False)
         return interrupted
 
     def _open(self, state: ResumableState) -> ResumableWriter:
         if not state.path.exists():
             state.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            return ResumableWriter.create(state.path, self._key)
+            return ResumableWriter.create(state.path, self._key, length=state.length)
         expected, hasher = self._hashes.pop(state.public_id, (-1, None))
         return ResumableWriter.resume(
-            state.path, self._key, hasher=hasher, expected_size=expected
+            state.path, self._key, hasher=hasher, expected_size=expected, length=state.length
         )
 
     def _keep_hash(self, public_id: str, size: int, hasher: Any) -> None:

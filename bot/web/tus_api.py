@@ -239,7 +239,7 @@ class TusApi:
                 )
                 expires = found.expires_at
             else:
-                expires = await asyncio.to_thread(self._files.touch, found.public_id)
+                expires = await asyncio.to_thread(self._files.touch, found)
         except Busy:
             return _tus_error(423, "This file is still receiving another request")
         except OffsetMismatch as mismatch:

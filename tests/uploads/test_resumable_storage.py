@@ -17,11 +17,13 @@ CHUNK = 4096  # small chunks so a few KB cross several boundaries
 
 
 def _append(path: Path, data: bytes, *, create: bool = False, hasher: object = None,
-            expected: int = -1) -> ResumableWriter:  # fmt: skip
+            expected: int = -1, length: int | None = None) -> ResumableWriter:  # fmt: skip
     if create:
-        writer = ResumableWriter.create(path, KEY, CHUNK)
+        writer = ResumableWriter.create(path, KEY, CHUNK, length=length)
     else:
-        writer = ResumableWriter.resume(path, KEY, hasher=hasher, expected_size=expected)
+        writer = ResumableWriter.resume(
+            path, KEY, hasher=hasher, expected_size=expected, length=length
+        )
     writer.write(data)
     return writer
 
@@ -31,16 +33,22 @@ def _read(path: Path) -> bytes:
         return stream.read()
 
 
-@pytest.mark.parametrize("sizes", [[0], [10], [CHUNK], [CHUNK + 1, 7], [3, CHUNK * 2, 1, 5000]])
+@pytest.mark.parametrize("known_length", [False, True])
+@pytest.mark.parametrize(
+    "sizes",
+    [[0], [10], [CHUNK], [CHUNK + 1, 7], [3, CHUNK * 2, 1, 5000], [CHUNK, CHUNK, CHUNK],
+     [2 * CHUNK, CHUNK + 5]],
+)  # fmt: skip
 def test_pieces_written_by_separate_requests_read_back_as_one_file(
-    tmp_path: Path, sizes: list[int]
+    tmp_path: Path, sizes: list[int], known_length: bool
 ) -> None:
     path = tmp_path / "f000001.sre"
     data = os.urandom(sum(sizes))
+    length = len(data) if known_length else None
     start, hasher, offset = 0, None, -1
     for index, size in enumerate(sizes):
         writer = _append(path, data[start : start + size], create=index == 0,
-                         hasher=hasher, expected=offset)  # fmt: skip
+                         hasher=hasher, expected=offset, length=length)  # fmt: skip
         start += size
         if index < len(sizes) - 1:
             offset = writer.suspend()
@@ -48,6 +56,8 @@ def test_pieces_written_by_separate_requests_read_back_as_one_file(
             assert offset == start == stored_offset(path, KEY)
     written = writer.finish()
     assert _read(path) == data
+    if known_length and sizes == [CHUNK, CHUNK, CHUNK]:
+        assert written.size == 3 * CHUNK  # (and no tail was ever needed between pieces)
     assert written.size == len(data)
     assert written.sha256 == hashlib.sha256(data).hexdigest()
     assert not tail_path(path).exists()
@@ -123,6 +133,19 @@ def test_a_tail_under_another_key_is_refused(tmp_path: Path) -> None:
     _append(path, b"x" * 10, create=True).suspend()
     with pytest.raises(CorruptStoredFile):
         ResumableWriter.resume(path, os.urandom(32))
+
+
+def test_with_the_length_known_pieces_on_chunk_boundaries_leave_no_tail(tmp_path: Path) -> None:
+    path = tmp_path / "f000001.sre"
+    data = os.urandom(3 * CHUNK)
+    _append(path, data[:CHUNK], create=True, length=len(data)).suspend()
+    assert not tail_path(path).exists()
+    assert stored_offset(path, KEY) == CHUNK
+    _append(path, data[CHUNK : 2 * CHUNK], length=len(data)).suspend()
+    assert not tail_path(path).exists()
+    writer = _append(path, data[2 * CHUNK :], length=len(data))
+    writer.finish()
+    assert _read(path) == data
 
 
 def test_the_tail_is_encrypted(tmp_path: Path) -> None:
