@@ -42,7 +42,7 @@ def test_no_held_out_sentence_is_in_the_training_data() -> None:
         for t in c.turns
         # Short answers ("mri", "yes thats fine") are everyone's words, not a leak.
         if not t.user.startswith("/")
-        and len(t.user.split()) >= 5
+        and len(t.user.split()) >= 4
         and (
             _normalized(t.user) in examples
             or (len(t.user.split()) >= 8 and _normalized(t.user) in training)
