@@ -43,6 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile, pid_serving, rss_mb  # noqa: E402
 from tests.integration.stack import free_port, running_stack, stop  # noqa: E402
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -72,33 +73,6 @@ class Round:
     @property
     def throughput(self) -> float:
         return len(self.replies) / self.wall if self.wall else 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def pid_serving(port: int) -> int | None:
-    """The process whose command line names `port` and runs Rasa (Linux /proc)."""
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            command = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"rasa" in b" ".join(command) and str(port).encode() in command:
-            return int(cmdline.parent.name)
-    return None
 
 
 # -- the bare bot --------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile, pid_serving, rss_mb  # noqa: E402
 from tests.integration.stack import running_stack  # noqa: E402
 
 SENTENCES = (
@@ -47,23 +48,10 @@ CONVERSATION = ("hi", "/ask_worthwhile", "an MRI", "my knee", "/inform", "thanks
                 "medicare")
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def rasa_rss_mb(port: int) -> float | None:
-    """Resident memory of the process serving Rasa on `port` (Linux /proc)."""
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            command = status.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"scripts/rasa-serve" in b" ".join(command) and str(port).encode() in command:
-            for line in (status.parent / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    return None
+    """Resident memory of the process serving Rasa on `port`."""
+    pid = pid_serving(port, b"scripts/rasa-serve")
+    return None if pid is None else rss_mb(pid)
 
 
 def main() -> None:
