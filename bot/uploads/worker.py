@@ -31,6 +31,7 @@ FAILED_MESSAGE = (
 )
 RETRY_AFTER_STORAGE_ERROR = 30.0
 STALE_RECEIVING = timedelta(hours=24)
+SWEEP_EVERY_SECONDS = 3600.0
 
 
 class VerdictLike(Protocol):
@@ -73,6 +74,7 @@ class InspectionWorker:
         inspect: Inspect | None = None,
         on_checked: OnChecked | None = None,
         retry_after: float = RETRY_AFTER_STORAGE_ERROR,
+        sweep_every: float = SWEEP_EVERY_SECONDS,
     ) -> None:
         self._service = service
         self._key = storage_key
@@ -81,11 +83,14 @@ class InspectionWorker:
         self._retry_after = retry_after
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._sweep_every = sweep_every
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start checking; re-queue unfinished checks and sweep abandoned receptions."""
         self._queue = asyncio.Queue()
         self._task = asyncio.create_task(self._run(), name="upload-inspection")
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="upload-sweep")
         try:
             swept = await asyncio.to_thread(self._service.sweep_receiving, STALE_RECEIVING)
             unchecked = await asyncio.to_thread(self._service.unchecked)
@@ -98,11 +103,24 @@ class InspectionWorker:
 
     async def stop(self) -> None:
         """Stop; an upload being checked stays `checking` and is re-queued on the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._sweeper = None
+
+    async def _sweep_forever(self) -> None:
+        """Resumable uploads wait a day for their next byte: their expiry must not depend on a
+        restart. Every web app sweeps; sweeping twice removes nothing twice."""
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                swept = await asyncio.to_thread(self._service.sweep_receiving, STALE_RECEIVING)
+            except StorageUnavailable:
+                continue
+            if swept:
+                logger.info("upload worker: %d abandoned uploads swept", swept)
 
     def submit(self, public_id: str) -> None:
         self._queue.put_nowait(public_id)

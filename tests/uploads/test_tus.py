@@ -313,3 +313,15 @@ def test_a_connection_cut_mid_patch_keeps_what_arrived_and_resumes(
         wait_for(lambda: len(inspector.calls) == 1)
     stored = api.service.get("conv-a", upload)
     assert stored is not None and stored.files[0].sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_the_running_app_sweeps_expired_uploads_without_a_restart(api: UploadsApi) -> None:
+    api.worker._sweep_every = 0.05
+    with TestClient(make_app(api)) as client:
+        upload = _begin(client)
+        url = _location(_create(client, upload, 10))
+        assert _patch(client, url, 0, b"12345").status_code == 204
+        later = resumable.utc_now() + resumable.EXPIRES_AFTER + timedelta(minutes=1)
+        api.service._clock = lambda: later
+        wait_for(lambda: upload_rows(api.service.sessions) == [])
+    assert not [p for p in stored_entries(api.settings) if p.is_file()]
