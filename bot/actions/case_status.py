@@ -36,10 +36,7 @@ class ValidateCaseStatusForm(FormValidationAction):
         if number is None and asked_instead(text, dispatcher):
             return {"lookup_case_number": None}
         if number is None:
-            dispatcher.utter_message(
-                text="That doesn't look like one of our case numbers. They look like "
-                "SR-2026-7KQ3MX-4 and are in the message you got when the case was opened."
-            )
+            dispatcher.utter_message(response="utter_explain_lookup_case_number")
         return {"lookup_case_number": number}
 
     async def validate_lookup_date_of_birth(
@@ -49,28 +46,8 @@ class ValidateCaseStatusForm(FormValidationAction):
         if born is None and asked_instead(first_text(value), dispatcher):
             return {"lookup_date_of_birth": None}
         if born is None:
-            dispatcher.utter_message(
-                text="Please give the patient's date of birth, like 03/14/1980 (month/day/year)."
-            )
+            dispatcher.utter_message(response="utter_explain_lookup_date_of_birth")
         return {"lookup_date_of_birth": born}
-
-
-NOT_FOUND = (
-    "I couldn't find a case with that number and date of birth. Please check both and try "
-    "again ({left} left this hour)."
-)
-RATE_LIMITED = (
-    "For your security I can't check more case numbers from this chat for an hour. A person "
-    'from our team can help: say "talk to a person".'
-)
-CASE_LOCKED = (
-    "For your security, that case number can't be checked for up to an hour: there were too "
-    'many wrong answers for it. A person from our team can help: say "talk to a person".'
-)
-
-
-def tries_left(count: int) -> str:
-    return "1 try" if count == 1 else f"{count} tries"
 
 
 def client_ref(tracker: Tracker) -> str | None:
@@ -107,23 +84,31 @@ class ActionCaseStatus(Action):
                 client_ref(tracker),
             )
         except StorageUnavailable:
-            dispatcher.utter_message(
-                text="I'm sorry, I can't check cases right now. Please try again in a few minutes."
-            )
+            dispatcher.utter_message(response="utter_case_status_unavailable")
             return reset
-        if result.outcome is LookupOutcome.FOUND:
-            updated = result.updated_at.date().isoformat() if result.updated_at else "recently"
+        if result.outcome is LookupOutcome.FOUND and result.updated_at:
             dispatcher.utter_message(
-                text=f"Case {result.case_number}: {result.status_description} "
-                f"(last updated {updated})."
+                response="utter_case_status",
+                number=result.case_number,
+                status=result.status_description,
+                updated=result.updated_at.date().isoformat(),
+            )
+        elif result.outcome is LookupOutcome.FOUND:
+            dispatcher.utter_message(
+                response="utter_case_status_undated",
+                number=result.case_number,
+                status=result.status_description,
             )
         elif result.outcome is LookupOutcome.RATE_LIMITED:
-            dispatcher.utter_message(text=RATE_LIMITED)
+            dispatcher.utter_message(response="utter_case_lookup_rate_limited")
         elif result.outcome is LookupOutcome.CASE_LOCKED:
-            dispatcher.utter_message(text=CASE_LOCKED)
+            dispatcher.utter_message(response="utter_case_lookup_locked")
+        elif result.attempts_left == 1:
+            dispatcher.utter_message(response="utter_case_not_found_last_try")
         else:
-            left = tries_left(result.attempts_left or 0)
-            dispatcher.utter_message(text=NOT_FOUND.format(left=left))
+            dispatcher.utter_message(
+                response="utter_case_not_found", tries=result.attempts_left or 0
+            )
         return reset
 
 

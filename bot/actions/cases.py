@@ -32,11 +32,6 @@ from bot.guidance import confirmations, parsing, questions, subspecialty, vocabu
 from bot.guidance.vocabulary import label
 
 CONSENT_POLICY_VERSION = "2026-11"
-STORAGE_ERROR = (
-    "I'm sorry, I couldn't save that just now. Nothing you told me was lost: please try again "
-    "in a moment."
-)
-TRY_AGAIN_BUTTON = [{"title": "Try again", "payload": "/open_case"}]
 # The case summary's buttons name their question (bot/guidance/confirmations.py).
 CASE_YES = '/affirm{"confirm":"case"}'
 CASE_NO = '/deny{"confirm":"case"}'
@@ -49,7 +44,7 @@ def answers_stale(tracker: Tracker, question: str, dispatcher: CollectingDispatc
         "bound"
     ):
         return False
-    dispatcher.utter_message(text=confirmations.STALE_ANSWER)
+    dispatcher.utter_message(response="utter_stale_answer")
     return True
 
 
@@ -121,7 +116,7 @@ class ValidateCaseForm(FormValidationAction):
             return {"case_consent": None}  # the form asks the consent question again
         answer = parsing.parse_yes_no(first_text(value))
         if answer not in ("yes", "no"):
-            dispatcher.utter_message(text="Please answer yes or no: may I store these details?")
+            dispatcher.utter_message(response="utter_explain_case_consent")
             return {"case_consent": None}
         try:
             await asyncio.to_thread(
@@ -132,13 +127,10 @@ class ValidateCaseForm(FormValidationAction):
                 CONSENT_POLICY_VERSION,
             )
         except StorageUnavailable:
-            dispatcher.utter_message(text=STORAGE_ERROR)
+            dispatcher.utter_message(response="utter_details_not_saved")
             return {"case_consent": None}
         if answer == "no":
-            dispatcher.utter_message(
-                text="That's fine: I won't store any personal details. I can still guide you "
-                "through every step; you can open a case later if you change your mind."
-            )
+            dispatcher.utter_message(response="utter_consent_declined")
         return {"case_consent": answer}
 
     async def validate_full_name(
@@ -151,10 +143,7 @@ class ValidateCaseForm(FormValidationAction):
         if (name is None or text.rstrip().endswith("?")) and asked_instead(text, dispatcher):
             return {"full_name": None}
         if name is None:
-            dispatcher.utter_message(
-                text="Please type the patient's full name as it appears on their ID, e.g. "
-                '"Maria Lopez".'
-            )
+            dispatcher.utter_message(response="utter_explain_full_name")
         return {"full_name": name}
 
     async def validate_date_of_birth(
@@ -164,10 +153,7 @@ class ValidateCaseForm(FormValidationAction):
         if born is None and asked_instead(first_text(value), dispatcher):
             return {"date_of_birth": None}
         if born is None:
-            dispatcher.utter_message(
-                text="I couldn't read that as a date of birth in the past. Please write it like "
-                "03/14/1980 (month/day/year) or 14 March 1980."
-            )
+            dispatcher.utter_message(response="utter_explain_date_of_birth")
         return {"date_of_birth": born}
 
     async def validate_contact(
@@ -178,10 +164,7 @@ class ValidateCaseForm(FormValidationAction):
         if not (email or phone) and asked_instead(text, dispatcher):
             return {"contact": None}
         if not (email or phone):
-            dispatcher.utter_message(
-                text="That doesn't look like an email address or a phone number. Please type one, "
-                "e.g. name@example.com or (555) 123-4567."
-            )
+            dispatcher.utter_message(response="utter_explain_contact")
             return {"contact": None}
         return {"contact": email or phone, "contact_email": email, "contact_phone": phone}
 
@@ -194,7 +177,7 @@ class ValidateCaseForm(FormValidationAction):
         if answer == "yes":
             return {"case_confirmed": "yes"}
         if answer == "no":
-            dispatcher.utter_message(text="No problem, let's correct it. I'll ask again.")
+            dispatcher.utter_message(response="utter_correct_case_details")
             return {
                 "case_confirmed": None,
                 "full_name": None,
@@ -203,7 +186,7 @@ class ValidateCaseForm(FormValidationAction):
                 "contact_email": None,
                 "contact_phone": None,
             }
-        dispatcher.utter_message(text="Please answer yes to open the case, or no to correct it.")
+        dispatcher.utter_message(response="utter_explain_case_confirmed")
         return {"case_confirmed": None}
 
 
@@ -297,19 +280,12 @@ class ActionOpenCase(Action):
                 case_details(tracker),
             )
         except StorageUnavailable:
-            dispatcher.utter_message(text=STORAGE_ERROR, buttons=TRY_AGAIN_BUTTON)
+            dispatcher.utter_message(response="utter_case_not_opened")
             return [SlotSet("case_confirmed", None)]
-        if case.newly_opened:
-            text = (
-                f"Your case is open. Your case number is {case.number}: please keep it. "
-                f"Status: {case.status_description} Our team will contact you at "
-                f'{slot_text(tracker, "contact")}. You can ask me "what\'s the status of my case?" '
-                'any time, or "delete my data" to erase it.'
-            )
-        else:
-            text = (
-                f"You already have a case from this chat: {case.number}. {case.status_description}"
-            )
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(
+            response="utter_case_opened" if case.newly_opened else "utter_case_already_open",
+            number=case.number,
+            status=case.status_description,
+        )
         # Asking again later shows the summary again and returns the same case.
         return [SlotSet("case_number", case.number), SlotSet("case_confirmed", None)]

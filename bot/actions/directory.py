@@ -45,9 +45,7 @@ class ActionStartDirectory(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if slot_text(tracker, "suggested_subspecialty") is None:
-            dispatcher.utter_message(
-                text="First, let's work out which kind of radiologist fits your scan."
-            )
+            dispatcher.utter_message(response="utter_subspecialty_first")
             return [FollowupAction("subspecialist_form")]
         return [SlotSet("patient_zip", None), FollowupAction("directory_form")]
 
@@ -74,10 +72,7 @@ class ValidateDirectoryForm(FormValidationAction):
         if reply is not None:
             dispatcher.utter_message(response=reply)
         else:
-            dispatcher.utter_message(
-                text="I couldn't find that place. Please type a 5-digit US ZIP code (for "
-                'example 19104) or a city and state (for example "Boston, MA"), or say "skip".'
-            )
+            dispatcher.utter_message(response="utter_explain_patient_zip")
         return {"patient_zip": None}
 
 
@@ -94,9 +89,6 @@ def _programs_text(key: str | None) -> str:
     return programs.format_programs(programs.programs_for(key))
 
 
-NEXT_QUESTION = "Would you like more names, or shall we open a case so our team can help?"
-
-
 class ActionFindRadiologists(Action):
     """Cards for the listings nearest the ZIP code; "Show more" pages on."""
 
@@ -111,9 +103,7 @@ class ActionFindRadiologists(Action):
         description = listed_as(key)[1]
         if postal_code is None or postal_code == SKIPPED:
             dispatcher.utter_message(
-                text="No problem. These programs accept studies from anywhere:\n"
-                + _programs_text(key),
-                buttons=[CASE_BUTTON],
+                response="utter_programs_anywhere", programs=_programs_text(key)
             )
             return [SlotSet("patient_zip", None)]
         more = (tracker.latest_message.get("intent") or {}).get("name") == "find_nearby_more"
@@ -121,39 +111,37 @@ class ActionFindRadiologists(Action):
         result = await _look_up(key, postal_code)
         hint = nearby.search_hint(description, postal_code)
         if result is None or not result.reachable:
-            dispatcher.utter_message(text=nearby.OFFLINE.format(hint=hint))
+            dispatcher.utter_message(response="utter_registry_offline", hint=hint)
             dispatcher.utter_message(text=_programs_text(key), buttons=[CASE_BUTTON])
             return [SlotSet("directory_page", 0)]
         shown = result.ranked[page * nearby.CARDS_PER_PAGE: (page + 1) * nearby.CARDS_PER_PAGE]
         if not result.ranked:
             dispatcher.utter_message(
-                text=nearby.NONE_FOUND.format(listed_as=description, zip=postal_code, hint=hint)
+                response="utter_no_radiologists_found", listed_as=description, hint=hint
             )
             dispatcher.utter_message(text=_programs_text(key), buttons=[CASE_BUTTON])
             return [SlotSet("directory_page", 0)]
         if not shown:
-            dispatcher.utter_message(
-                text=f"That's all the listings I found near {postal_code}.", buttons=[CASE_BUTTON]
-            )
+            dispatcher.utter_message(response="utter_no_more_listings")
             return [SlotSet("directory_page", page)]
         has_more = len(result.ranked) > (page + 1) * nearby.CARDS_PER_PAGE
         buttons = [MORE_BUTTON, CASE_BUTTON] if has_more else [CASE_BUTTON]
-        intro = nearby.INTRO.format(zip=postal_code) if page == 0 else ""
         if is_telegram(tracker.sender_id):
-            # A chat shows one message per bubble: a compact numbered list in one message,
-            # with the inline buttons under it.
+            # A chat shows one message per bubble: a compact numbered list in one message (the
+            # first page with the intro), with the inline buttons under it.
             first = page * nearby.CARDS_PER_PAGE + 1
             listing = "\n\n".join(
                 f"{number}. {nearby.card(item)}" for number, item in enumerate(shown, first)
             )
             dispatcher.utter_message(
-                text="\n\n".join(part for part in (intro, listing, NEXT_QUESTION) if part),
+                response="utter_nearby_list_first_page" if page == 0 else "utter_nearby_list",
+                listing=listing,
                 buttons=buttons,
             )
             return [SlotSet("directory_page", page)]
-        if intro:
-            dispatcher.utter_message(text=intro)
+        if page == 0:
+            dispatcher.utter_message(response="utter_nearby_intro")
         for item in shown:
             dispatcher.utter_message(text=nearby.card(item))
-        dispatcher.utter_message(text=NEXT_QUESTION, buttons=buttons)
+        dispatcher.utter_message(response="utter_nearby_more_or_case", buttons=buttons)
         return [SlotSet("directory_page", page)]

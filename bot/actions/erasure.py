@@ -38,17 +38,11 @@ class ActionDeleteMyData(Action):
                 case_service().delete_patient_data, tracker.sender_id, remove_stored_file
             )
         except StorageUnavailable:
-            dispatcher.utter_message(
-                text="I'm sorry, I couldn't delete your data just now and nothing was changed. "
-                "Please try again in a moment, or ask to talk to a person."
-            )
+            dispatcher.utter_message(response="utter_delete_failed")
             return []
         remove_letter(Settings.load(), tracker.sender_id)
-        removed = "your case and contact details" if report.cases else "your details"
         dispatcher.utter_message(
-            text=f"Done: I've deleted {removed}, any files you sent, and this conversation. "
-            "We keep only an anonymous note that a deletion happened. You can start again any "
-            "time."
+            response="utter_deleted_case" if report.cases else "utter_deleted_details"
         )
         # The marker comes last: only what follows it in this turn is stored.
         return [AllSlotsReset(), SlotSet(ERASURE_SLOT, True)]

@@ -1,7 +1,8 @@
 """Form validation: every answer goes through a tolerant parser from bot.guidance.
 
 A canonical value (from a button) and free text ("a cat scan of my belly") both work. An answer
-the parser cannot place is refused with an `explain_<slot>` message, and the form asks again.
+the parser cannot place is refused with its `utter_explain_<slot>` response, and the form asks
+again.
 A question asked instead of an answer ("do I need a referral?") is not a bad answer: it gets a
 short reply on its topic (bot.guidance.questions), and the form asks its question again.
 
@@ -42,54 +43,29 @@ PARSERS: dict[str, Parser] = {
 # no): a question there is never read as the answer unless it starts with one ("yes, but...?").
 GENEROUS_PARSERS = frozenset({"age_group", "physician_requested", "surgery_planned", "in_network"})
 
-# Re-prompts after an answer we could not use: say what kind of answer helps.
+# Re-prompts after an answer we could not use: say what kind of answer helps (domain.yml).
 EXPLANATIONS: dict[str, str] = {
-    "exam_type": (
-        "Sorry, I didn't catch the kind of exam. It's usually written at the top of the report, "
-        'for example "CT", "MRI", "PET/CT", "ultrasound", "X-ray" or "mammogram". '
-        'If you don\'t know, say "not sure".'
-    ),
-    "body_part": (
-        "Sorry, I didn't catch which part of the body was scanned. A word or two is enough, "
-        'like "brain", "lower back", "knee", "chest" or "belly"; or say "not sure".'
-    ),
-    "situation": (
-        "I couldn't match that to one of the situations. Please pick the closest button, or "
-        'tell me in a few words, e.g. "surgery is planned" or "the report was vague".'
-    ),
-    "age_group": (
-        "I only need to know whether the patient is under 18 (children's scans are best read "
-        'by a pediatric radiologist). You can type an age, like "12" or "45".'
-    ),
-    "plan_type": (
-        "I didn't recognise the type of coverage. It's usually printed on the insurance card: "
-        "Medicare, Medicare Advantage, HMO, PPO, Medicaid, or none. Another plan type is fine too: "
-        'say "other".'
-    ),
-    "physician_requested": 'Please answer yes, no, or "not sure".',
-    "surgery_planned": 'Please answer yes, no, or "not sure".',
-    "in_network": 'Please answer yes, no, or "not sure" (your insurer can tell you).',
+    "exam_type": "utter_explain_exam_type",
+    "body_part": "utter_explain_body_part",
+    "situation": "utter_explain_situation",
+    "age_group": "utter_explain_age_group",
+    "plan_type": "utter_explain_plan_type",
+    "physician_requested": "utter_explain_physician_requested",
+    "surgery_planned": "utter_explain_surgery_planned",
+    "in_network": "utter_explain_in_network",
 }
-
-
 EXPLAINED = frozenset(EXPLANATIONS.values())
-WAY_OUT = (
-    "This question seems hard to answer here, and that's fine. Type \"stop\" to leave it and "
-    "ask me something else, or \"talk to a person\" to reach our team."
-)
-WAY_OUT_BUTTONS = [
-    {"title": "Stop this question", "payload": "/stop"},
-    {"title": "Talk to a person", "payload": "/human_handoff"},
-]
 
 
-def explained_before(tracker: Tracker, text: str) -> int:
-    """How often this explanation was already given since the form started."""
+def explained_before(tracker: Tracker, response: str) -> int:
+    """How often this explanation was already given since the form started (Rasa records the
+    response's name with each message it sends, as `utter_action` in the metadata)."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" and event.get("name"):
             break
-        if event.get("event") == "bot" and event.get("text") == text:
+        metadata = event.get("metadata") or {}
+        if event.get("event") == "bot" and metadata.get("utter_action") == response:
             count += 1
     return count
 
@@ -110,10 +86,10 @@ class ParsedSlotsForm(FormValidationAction, ABC):
             return []
         before = len(dispatcher.messages)
         events = list(await super().run(dispatcher, tracker, domain))
-        explained = [m.get("text") for m in dispatcher.messages[before:]]
-        if any(explained_before(tracker, text) >= 2 for text in explained if text in EXPLAINED):
+        explained = [m.get("response") for m in dispatcher.messages[before:]]
+        if any(explained_before(tracker, name) >= 2 for name in explained if name in EXPLAINED):
             # The third miss on the same question: a way out, as financial-demo offers one.
-            dispatcher.utter_message(text=WAY_OUT, buttons=WAY_OUT_BUTTONS)
+            dispatcher.utter_message(response="utter_way_out")
         return events
 
     def explain_slot(self, slot: str, dispatcher: CollectingDispatcher) -> None:
@@ -122,7 +98,7 @@ class ParsedSlotsForm(FormValidationAction, ABC):
         if callable(explain):
             explain(dispatcher)
         else:
-            dispatcher.utter_message(text=EXPLANATIONS[slot])
+            dispatcher.utter_message(response=EXPLANATIONS[slot])
 
     def parse_answer(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher

@@ -79,10 +79,7 @@ class ValidateLetterForm(FormValidationAction):
             dispatcher.utter_message(response=questions.question_reply(text))
             return {"imaging_center": None}
         if not 2 <= len(text) <= 120 or text.startswith("/"):
-            dispatcher.utter_message(
-                text="Please type the name of the imaging center or hospital that did the scan "
-                '(for example "Harbor Imaging, Salem").'
-            )
+            dispatcher.utter_message(response="utter_explain_imaging_center")
             return {"imaging_center": None}
         return {"imaging_center": text}
 
@@ -91,10 +88,7 @@ class ValidateLetterForm(FormValidationAction):
     ) -> dict[str, Any]:
         delivery = parse_delivery(first_text(value))
         if delivery is None:
-            dispatcher.utter_message(
-                text="Please pick one: a download link, a CD or DVD, a USB drive, or sent "
-                "directly to the second-opinion service."
-            )
+            dispatcher.utter_message(response="utter_explain_letter_delivery")
         return {"letter_delivery": delivery}
 
 
@@ -145,10 +139,7 @@ class ActionWriteLetter(Action):
         try:
             save_letter(settings, tracker.sender_id, fields)
         except OSError:
-            dispatcher.utter_message(
-                text="I'm sorry, I couldn't save your letter just now. Please try again in a "
-                "few minutes, or ask the center for its records request form."
-            )
+            dispatcher.utter_message(response="utter_letter_not_saved")
             return []
         token = issue_token(settings.secret_key, tracker.sender_id, "letter", LINK_TTL_SECONDS)
         base = f"{settings.public_url}/letters"
@@ -173,17 +164,14 @@ class ActionWriteLetter(Action):
             # Telegram fetches the PDF from the link and shows it as a document in the chat
             # (the bridge sends the link itself if Telegram cannot reach it).
             dispatcher.utter_message(
-                text="Your letter (PDF):", attachment=f"{base}/request.pdf?token={token}"
+                response="utter_letter_pdf", attachment=f"{base}/request.pdf?token={token}"
             )
 
+        # The response's own button (open a case) comes first, then the widget's reminder.
         dispatcher.utter_message(
-            text="If the center will send the images straight to a second-opinion radiologist, "
-            "it may ask for your written authorization instead. Here it is, with everything "
-            f"the law requires: {base}/authorization.pdf?token={token}",
-            buttons=[
-                {"title": "Open a second-opinion case", "payload": "/open_case"},
-                *self.remind_me_here(tracker, follows_up),
-            ],
+            response="utter_letter_authorization",
+            link=f"{base}/authorization.pdf?token={token}",
+            buttons=self.remind_me_here(tracker, follows_up),
         )
         return [SlotSet("letter_written_on", date.today().isoformat())]
 
@@ -297,24 +285,23 @@ class ActionRecordsFollowUp(Action):
         return []
 
 
-def wrong_delivery_reply(tracker: Tracker) -> str | None:
-    """When the patient says what the center sent wrong or left out: the note asking for it.
-    None when the message names nothing missing."""
+def wrong_delivery_reply(
+    tracker: Tracker, dispatcher: CollectingDispatcher, buttons: list[dict[str, str]]
+) -> bool:
+    """When the patient says what the center sent wrong or left out: the note asking for it
+    (True). False, and nothing said, when the message names nothing missing."""
     missing = missing_from_delivery(tracker.latest_message.get("text"))
     if not missing:
-        return None
+        return False
     wanted = ask_again_for(missing)
     link = follow_up_note_link(tracker, list(missing))
     if link is None:
-        return (
-            f"That isn't everything you're entitled to. Ask them in writing for {wanted}, "
-            "citing your HIPAA right of access (45 CFR 164.524)."
+        dispatcher.utter_message(response="utter_wrong_delivery", wanted=wanted, buttons=buttons)
+    else:
+        dispatcher.utter_message(
+            response="utter_wrong_delivery_note", wanted=wanted, link=link, buttons=buttons
         )
-    return (
-        f"That isn't everything you're entitled to. Here is a short note for the center asking "
-        f"for {wanted}, citing your HIPAA right of access: {link}\nSend it through their patient "
-        "portal or by email, or hand it in, and keep a copy."
-    )
+    return True
 
 
 class ActionRecordsDelay(Action):
@@ -327,10 +314,7 @@ class ActionRecordsDelay(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        note = wrong_delivery_reply(tracker)
-        if note:
-            dispatcher.utter_message(text=note, buttons=WRONG_DELIVERY_BUTTONS)
-        else:
+        if not wrong_delivery_reply(tracker, dispatcher, WRONG_DELIVERY_BUTTONS):
             dispatcher.utter_message(response="utter_records_delay")
         return []
 
@@ -345,9 +329,7 @@ class ActionRecordsWhat(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        note = wrong_delivery_reply(tracker)
-        if note:
-            dispatcher.utter_message(text=note)
+        wrong_delivery_reply(tracker, dispatcher, [])
         dispatcher.utter_message(response="utter_records_what")
         return []
 

@@ -28,26 +28,13 @@ from bot.guidance import questions
 from bot.letters.store import save_reports
 from bot.reports.compare import compare
 from bot.reports.findings import read_report
-from bot.reports.summary import THIRD_OPINION, changes_care, chat_summary, impression_preview
+from bot.reports.summary import changes_care, chat_summary, impression_preview
 from bot.reports.summary import looks_like_report as is_a_report
 from bot.security.tokens import issue_token
 from bot.uploads.runtime import upload_service
 
 LINK_TTL_SECONDS = 7 * 24 * 3600
-NOT_A_REPORT = (
-    "That doesn't look like a radiology report to me. Please paste the report's text, the part "
-    "with the findings and the impression (a PDF report: open it, select all, copy, and paste "
-    'it here). Or press "Stop".'
-)
-NO_TEXT_IN_UPLOAD = (
-    "I couldn't read a report in what you sent. A PDF from the imaging center or the patient "
-    "portal works best; a photo works when the page is flat, sharp and well lit. You can also "
-    "copy the report's text and paste it here."
-)
-UPLOADS_UNAVAILABLE = (
-    "I can't open what you sent just now: our file storage isn't answering. Please paste the "
-    "report's text instead, or send the file again in a few minutes."
-)
+# The read-back quotes the patient's own report, so it is written here rather than in domain.yml.
 READ_FROM_PICTURE = (
     "\nI read this from a picture of the page, so some words may be wrong. If the impression "
     'above isn\'t what your report says, press "Stop" and paste or type the report instead.'
@@ -59,11 +46,6 @@ class SentText:
     text: str
     from_picture: bool = False  # read by OCR: the patient checks the read-back impression
 WHICH = {"report_a": "first report (A)", "report_b": "second report (B)"}
-THIRD_OPINION_BUTTONS = [
-    {"title": "Open a second-opinion case", "payload": "/open_case"},
-    {"title": "Find the right specialist", "payload": "/find_subspecialist"},
-    {"title": "Talk to a person", "payload": "/human_handoff"},
-]
 AGAIN_BUTTONS = [
     {"title": "Compare two other reports", "payload": "/compare_reports"},
     {"title": "Open a second-opinion case", "payload": "/open_case"},
@@ -90,7 +72,7 @@ class ValidateReportCompareForm(FormValidationAction):
         try:
             sent = await self.text_sent(value, tracker)
         except StorageUnavailable:
-            dispatcher.utter_message(text=UPLOADS_UNAVAILABLE)
+            dispatcher.utter_message(response="utter_report_upload_unavailable")
             return {slot: None}
         return self.report(slot, sent, dispatcher)
 
@@ -117,7 +99,7 @@ class ValidateReportCompareForm(FormValidationAction):
         slot: str, sent: SentText | None, dispatcher: CollectingDispatcher
     ) -> dict[str, Any]:
         if sent is None:
-            dispatcher.utter_message(text=NO_TEXT_IN_UPLOAD)
+            dispatcher.utter_message(response="utter_no_report_in_upload")
             return {slot: None}
         text = sent.text
         read = read_report(text)
@@ -126,7 +108,7 @@ class ValidateReportCompareForm(FormValidationAction):
             if reply is not None:
                 dispatcher.utter_message(response=reply)
             else:
-                dispatcher.utter_message(text=NOT_A_REPORT)
+                dispatcher.utter_message(response="utter_not_a_report")
             return {slot: None}
         text = f"I read the {WHICH[slot]}. Its impression, as I read it: " \
             f"\"{impression_preview(read, text)}\""
@@ -165,7 +147,7 @@ class ActionCompareReports(Action):
             )
         if changes_care(comparison):
             dispatcher.utter_message(text=summary)
-            dispatcher.utter_message(text=THIRD_OPINION, buttons=THIRD_OPINION_BUTTONS)
+            dispatcher.utter_message(response="utter_third_opinion")
         else:
             dispatcher.utter_message(text=summary, buttons=AGAIN_BUTTONS)
         # The texts are kept encrypted for the links; the slots are emptied for a new pair.

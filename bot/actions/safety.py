@@ -11,15 +11,11 @@ from bot.actions.slots import latest_text
 from bot.guidance import red_flags
 from bot.guidance.questions import fallback_route
 
-HANDOFF_BUTTONS = [
-    {"title": "Yes, talk to a person", "payload": "/human_handoff"},
-    {"title": "No, show me the options", "payload": "/help"},
-]
-
 
 def emergency_events(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
     """Emergency guidance for every emergency in the message; the slot keeps the first one."""
     categories = [flag.category for flag in red_flags.detect_red_flags(latest_text(tracker))]
+    # Not a domain response: the Telegram bridge sends the same text (red_flags.py says why).
     dispatcher.utter_message(text=red_flags.emergency_guidance(categories))
     return [SlotSet("red_flag_category", categories[0] if categories else "unspecified")]
 
@@ -91,18 +87,9 @@ class ActionFallback(Action):
             # statement drowns the question for the NLU, but the question is the one we answer.
             return [FollowupAction(route)]
         if consecutive_misses(tracker) >= 2:
-            dispatcher.utter_message(
-                text="I'm sorry, I'm still not understanding. Would you like a person from our "
-                "support team to help?",
-                buttons=HANDOFF_BUTTONS,
-            )
+            dispatcher.utter_message(response="utter_offer_handoff")
             return [UserUtteranceReverted()]
-        dispatcher.utter_message(
-            text="Sorry, I didn't quite get that. Could you say it another way? For example: "
-            '"is a second opinion worth it?", "how do I get my MRI images?" or '
-            '"will insurance pay?"',
-            buttons=[{"title": "Show me the options", "payload": "/help"}],
-        )
+        dispatcher.utter_message(response="utter_please_rephrase")
         return [UserUtteranceReverted()]
 
 
@@ -115,8 +102,5 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text="I've asked our support team to join this chat. A person will reply here as soon "
-            "as they can (usually within one business day). If this is an emergency, call 911 now."
-        )
+        dispatcher.utter_message(response="utter_handoff")
         return [SlotSet("handoff_requested", True)]

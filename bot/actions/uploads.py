@@ -53,21 +53,6 @@ WAIT_SECONDS = 4.0
 POLL_SECONDS = 0.25
 FOLLOW_UP_SECONDS = 5
 LINK_TTL_SECONDS = 24 * 3600
-OPEN_CASE_BUTTONS = [
-    {"title": "Open a case with these files", "payload": "/open_case"},
-    {"title": "Not now", "payload": "/deny"},
-]
-# "The portal only gives me JPEGs, can I send those?" is answered, not given an upload link.
-PICTURES_NOT_ENOUGH = (
-    "JPEG pictures (or screenshots, or photos of the screen) are not enough for a second read: "
-    "a radiologist needs the original images in DICOM format, with every slice at full quality. "
-    "Ask the imaging center for a DICOM copy (a CD, a USB stick or a download link); many "
-    'portals also have a separate "download images" or "export DICOM" option. When you have '
-    'the DICOM files, say "send my files" and I\'ll show you how.'
-)
-STORAGE_ERROR = (
-    "I couldn't look up your files just now. They are not lost: please ask me again in a moment."
-)
 
 
 def requested_upload_ids(tracker: Tracker) -> list[str]:
@@ -83,23 +68,16 @@ def requested_upload_ids(tracker: Tracker) -> list[str]:
     return list(dict.fromkeys(found))[:100]
 
 
-def how_to_upload(tracker: Tracker) -> str:
+def how_to_upload(tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
+    """The widget has its paperclip button; elsewhere a private upload page, bound to this
+    conversation by its token."""
     if tracker.get_latest_input_channel() == "socketio":
-        return (
-            "Use the paperclip button below the chat to send your files: the whole CD folder "
-            '("choose a folder"), a ZIP from the patient portal, single DICOM files and the PDF '
-            "of the written report all work. I'll check them and tell you in a few seconds "
-            "whether they are what a radiologist needs. Please don't send photos or screenshots "
-            "of the images: a second read needs the original DICOM files."
-        )
+        dispatcher.utter_message(response="utter_how_to_upload_widget")
+        return
     settings = Settings.load()
     token = issue_token(settings.secret_key, tracker.sender_id, "link", LINK_TTL_SECONDS)
-    return (
-        "Here is a private upload page for this conversation (the link works once, within 24 "
-        f"hours; please don't share it): {settings.public_url}/upload?token={token}\n\n"
-        "Send everything in one go there: the whole CD folder, a ZIP from the patient portal, "
-        "DICOM files and the PDF of the written report. I'll tell you here whether they are what "
-        "a radiologist needs."
+    dispatcher.utter_message(
+        response="utter_upload_link", link=f"{settings.public_url}/upload?token={token}"
     )
 
 
@@ -115,21 +93,19 @@ class ActionHandleUploads(Action):
         if not ids:
             if is_follow_up:
                 return []
+            # "The portal only gives me JPEGs, can I send those?" is answered, not given a link.
             if only_pictures(tracker.latest_message.get("text")):
-                dispatcher.utter_message(text=PICTURES_NOT_ENOUGH)
+                dispatcher.utter_message(response="utter_pictures_not_enough")
                 note = follow_up_note_link(tracker, ["dicom"])
                 if note:
-                    dispatcher.utter_message(
-                        text="If the center already sent you pictures instead of the images, "
-                        f"here is a short note to send back, naming what is missing: {note}"
-                    )
+                    dispatcher.utter_message(response="utter_pictures_note", link=note)
             else:
-                dispatcher.utter_message(text=how_to_upload(tracker))
+                how_to_upload(tracker, dispatcher)
             return []
         try:
             states = await wait_for_checks(tracker.sender_id, ids)
         except StorageUnavailable:
-            dispatcher.utter_message(text=STORAGE_ERROR)
+            dispatcher.utter_message(response="utter_files_unavailable")
             return []
         if not states:
             if not is_follow_up:
@@ -188,14 +164,9 @@ class ActionHandleUploads(Action):
                 case_service().attach_uploads, tracker.sender_id
             )
             if attached:
-                dispatcher.utter_message(
-                    text=f"I added these files to your case {slot_text(tracker, 'case_number')}."
-                )
+                dispatcher.utter_message(response="utter_files_added_to_case")
         elif not mismatch:  # which study it is for comes first
-            dispatcher.utter_message(
-                text="When you're ready, I can open a second-opinion case with these files.",
-                buttons=OPEN_CASE_BUTTONS,
-            )
+            dispatcher.utter_message(response="utter_offer_case_for_files")
         return events
 
     @staticmethod

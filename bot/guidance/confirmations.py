@@ -11,7 +11,7 @@ of them counts only when:
 - the patient typed it (a typed "yes" answers the question on screen).
 
 A button of another question, or a bare `/affirm` payload that names none, is *stale*: the bot
-says that question has passed and asks the current one again.
+says that question has passed (domain.yml `utter_stale_answer`) and asks the current one again.
 """
 
 from __future__ import annotations
@@ -25,11 +25,6 @@ CASE = "case"
 DELETE = "delete"
 QUESTIONS = (CONSENT, CASE, DELETE)
 ENTITY = "confirm"
-
-STALE_ANSWER = (
-    "That button belonged to an earlier question, so I didn't act on it. Here is the current "
-    "question again:"
-)
 
 Binding = Literal["bound", "stale"]
 

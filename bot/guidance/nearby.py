@@ -147,19 +147,3 @@ def search_hint(listed_as: str, postal_code: str) -> str:
     """How to run the same search on the registry's own website."""
     where = f" and the ZIP code {postal_code}" if postal_code else " and your state"
     return f"{REGISTRY_SEARCH_PAGE} (taxonomy description \"{listed_as}\"{where})"
-
-
-INTRO = (
-    "Here are radiologists listed near {zip} in the national provider registry (NPPES). "
-    "A listing is not a board certification: ask about the reader's subspecialty training and "
-    "whether they review outside studies."
-)
-NONE_FOUND = (
-    "I found no radiologists listed as {listed_as} near {zip} in the national provider "
-    "registry. The programs below accept studies from anywhere, and you can search the "
-    "registry yourself: {hint}"
-)
-OFFLINE = (
-    "I couldn't reach the national provider registry just now, so I can't list names near you. "
-    "You can search it yourself: {hint}"
-)

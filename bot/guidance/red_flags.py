@@ -497,7 +497,8 @@ _AFTERWARDS: Final = "I'll be here to help with the second opinion once you're s
 def emergency_guidance(category: str | Sequence[str] | None) -> str:
     """Emergency-first wording for one category or several (advice for each, in order).
 
-    The instruction to call 911 always comes first, whatever the categories.
+    The instruction to call 911 always comes first, whatever the categories. Worded here, not in
+    domain.yml: the Telegram bridge sends it itself, before Rasa answers or when Rasa is down.
     """
     categories = [category] if isinstance(category, str) else list(category or ())
     only_report = categories == ["urgent_report"]

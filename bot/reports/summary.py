@@ -31,11 +31,6 @@ NOT_A_DIAGNOSIS = (
     "which report is right or what a finding means for you: that is for your doctor, who knows "
     "your history and can look at the images."
 )
-THIRD_OPINION = (
-    "The reports differ on something that may change what happens next. If your doctor can't "
-    "settle it, a third radiologist (a subspecialist) can read the images; I can open a case "
-    "for that."
-)
 MAX_IN_CHAT = 6
 MIN_REPORT_CHARS = 40
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,54 @@ def make_tracker(
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# What CollectingDispatcher.utter_message puts in every message; other keys are the keyword
+# arguments that fill a response's template variables.
+DISPATCHER_KEYS = frozenset(
+    {"text", "image", "buttons", "elements", "custom", "template", "response", "attachment"}
+)
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Rasa 3.6's interpolation (rasa/core/nlg/interpolator.py), except that a missing value
+    fails the test instead of leaving "{name}" in the message."""
+    text = re.sub(r"{([^\n{}]+?)}", r"{0[\1]}", template).format(values)
+    return template.format({}) if "0[" in text else text  # "{{...}}": a literal brace pair
+
+
+def rendered(
+    message: dict[str, Any], domain: dict[str, Any], tracker: Tracker | None = None
+) -> dict[str, Any]:
+    """A dispatcher message as Rasa 3.6 sends it: a response's (first) text filled from the
+    tracker's slots and the action's keyword arguments, its buttons followed by the action's."""
+    name = message.get("response")
+    if not name:
+        return message
+    variant = domain["responses"][name][0]
+    slots = {k: v for k, v in (tracker.slots if tracker else {}).items() if v is not None}
+    values = {**slots, **{k: v for k, v in message.items() if k not in DISPATCHER_KEYS}}
+    buttons = [
+        {**button, "payload": fill(button["payload"], values)}
+        for button in variant.get("buttons") or []
+    ]
+    return {
+        **message,
+        "text": fill(variant["text"], values),
+        "buttons": buttons + list(message.get("buttons") or []),
+    }
+
+
+def said(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], tracker: Tracker | None = None
+) -> list[str]:
+    """The texts of the dispatcher's messages, as the patient reads them."""
+    return [rendered(m, domain, tracker).get("text") or "" for m in dispatcher.messages]
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
+    """The domain response each message names (None for a text the action wrote)."""
+    return [m.get("response") for m in dispatcher.messages]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,14 +13,13 @@ from bot.actions.case_status import ActionCaseStatus, ValidateCaseStatusForm
 from bot.actions.cases import (
     CASE_NO,
     CASE_YES,
-    STORAGE_ERROR,
     ActionAskCaseConfirmed,
     ActionOpenCase,
     ValidateCaseForm,
 )
 from bot.actions.erasure import ActionDeleteMyData
 from bot.cases import is_valid_case_number, new_case_number
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, rendered, responses, said, slot_events
 
 FILLED = {
     "case_consent": "yes",
@@ -79,7 +79,8 @@ async def test_consent_no_ends_the_form_and_stores_nothing_personal(
         ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "no"
     )
     assert slots == {"case_consent": "no", "requested_slot": None}  # nothing more is asked
-    assert "won't store any personal details" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_consent_declined"]
+    assert "won't store any personal details" in said(dispatcher, domain)[0]
     assert rows(case_db, "SELECT count(*) FROM patients") == [(0,)]
 
 
@@ -90,6 +91,7 @@ async def test_unclear_consent_is_asked_again(
         ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "what do you mean"
     )
     assert slots["case_consent"] is None
+    assert responses(dispatcher) == ["utter_explain_case_consent"]
     assert rows(case_db, "SELECT count(*) FROM consent_records") == [(0,)]
 
 
@@ -132,7 +134,8 @@ async def test_consent_with_database_down_keeps_asking_kindly(
         ValidateCaseForm(), dispatcher, domain, "case_form", "case_consent", "yes"
     )
     assert slots["case_consent"] is None
-    assert dispatcher.messages[0]["text"] == STORAGE_ERROR
+    assert responses(dispatcher) == ["utter_details_not_saved"]
+    assert "Nothing you told me was lost" in said(dispatcher, domain)[0]
 
 
 @pytest.mark.parametrize(
@@ -180,7 +183,8 @@ async def test_case_form_validates_each_answer(
     )
     assert {k: slots[k] for k in expected} == expected
     refused = any(v is None for k, v in expected.items() if k == slot)
-    assert bool(dispatcher.messages) == refused  # a refusal always explains itself
+    # A refusal always explains itself, with what that question needs.
+    assert responses(dispatcher) == ([f"utter_explain_{slot}"] if refused else [])
 
 
 async def test_correcting_the_summary_clears_the_personal_answers(
@@ -191,6 +195,20 @@ async def test_correcting_the_summary_clears_the_personal_answers(
     )
     assert slots["full_name"] is None and slots["date_of_birth"] is None
     assert slots["contact"] is None and slots["case_confirmed"] is None
+    assert responses(dispatcher) == ["utter_correct_case_details"]
+
+
+@pytest.mark.parametrize("answer", ["maybe later", "what?"])
+async def test_an_unclear_answer_to_the_summary_is_asked_again(
+    answer: str, case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    unconfirmed = {**FILLED, "case_confirmed": None}
+    slots = await validate(
+        ValidateCaseForm(), dispatcher, domain, "case_form", "case_confirmed", answer,
+        slots=unconfirmed,
+    )
+    assert slots["case_confirmed"] is None and slots.get("full_name", "kept") == "kept"
+    assert responses(dispatcher) == ["utter_explain_case_confirmed"]
 
 
 async def test_summary_shows_what_the_case_will_hold(
@@ -213,13 +231,18 @@ async def test_summary_shows_what_the_case_will_hold(
 
 async def test_open_case_is_idempotent(case_db: str, domain: dict[str, Any]) -> None:
     first, second = CollectingDispatcher(), CollectingDispatcher()
-    events1 = slot_events(await ActionOpenCase().run(first, make_tracker(slots=FILLED), domain))
-    events2 = slot_events(await ActionOpenCase().run(second, make_tracker(slots=FILLED), domain))
+    tracker = make_tracker(slots=FILLED)
+    events1 = slot_events(await ActionOpenCase().run(first, tracker, domain))
+    events2 = slot_events(await ActionOpenCase().run(second, tracker, domain))
     number = events1["case_number"]
     assert is_valid_case_number(number) and events2["case_number"] == number
-    assert (
-        number in first.messages[0]["text"] and "already have a case" in second.messages[0]["text"]
-    )
+    assert responses(first) == ["utter_case_opened"]
+    assert responses(second) == ["utter_case_already_open"]
+    (opened,) = said(first, domain, tracker)
+    assert opened.startswith(f"Your case is open. Your case number is {number}: please keep it.")
+    assert "contact you at maria@example.com." in opened  # the contact slot
+    (again,) = said(second, domain, tracker)
+    assert again.startswith(f"You already have a case from this chat: {number}. ")
     assert rows(case_db, "SELECT number, exam_type, reason FROM cases") == [
         (number, "mri", "surgery_planned")
     ]
@@ -231,8 +254,8 @@ async def test_open_case_with_database_down_keeps_the_answers(
     events = slot_events(await ActionOpenCase().run(dispatcher, make_tracker(slots=FILLED), domain))
     # Only the confirmation is asked again; every other answer stays in its slot.
     assert events == {"case_confirmed": None}
-    assert dispatcher.messages[0]["text"] == STORAGE_ERROR
-    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/open_case"
+    assert responses(dispatcher) == ["utter_case_not_opened"]
+    assert rendered(dispatcher.messages[0], domain)["buttons"][0]["payload"] == "/open_case"
 
 
 async def test_open_case_without_consent_opens_nothing(
@@ -250,20 +273,25 @@ async def opened_case(domain: dict[str, Any]) -> str:
     return str(slot_events(events)["case_number"])
 
 
-async def status(domain: dict[str, Any], number: str, born: str) -> str:
+async def status(domain: dict[str, Any], number: str, born: str) -> dict[str, Any]:
+    """The one reply to a status lookup, as the patient reads it (`text`, and its `response`)."""
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"lookup_case_number": number, "lookup_date_of_birth": born})
     events = slot_events(await ActionCaseStatus().run(dispatcher, tracker, domain))
     assert events == {"lookup_case_number": None, "lookup_date_of_birth": None}
-    return str(dispatcher.messages[0]["text"])
+    (reply,) = dispatcher.messages
+    return rendered(reply, domain, tracker)
 
 
 async def test_status_needs_number_and_birth_date(case_db: str, domain: dict[str, Any]) -> None:
     number = await opened_case(domain)
-    assert (await status(domain, number, "1980-03-14")).startswith(f"Case {number}:")
+    found = await status(domain, number, "1980-03-14")
+    assert found["response"] == "utter_case_status"
+    assert re.fullmatch(rf"Case {number}: .+ \(last updated \d{{4}}-\d\d-\d\d\)\.", found["text"])
     wrong_dob = await status(domain, number, "1981-03-14")
     unknown = await status(domain, new_case_number(2026), "1980-03-14")
-    assert "couldn't find" in wrong_dob and "2 tries left" in wrong_dob
+    assert wrong_dob["response"] == "utter_case_not_found"
+    assert "couldn't find" in wrong_dob["text"] and "(2 tries left this hour)" in wrong_dob["text"]
     # An unknown number and a wrong birth date read exactly the same.
     assert wrong_dob == unknown
 
@@ -273,10 +301,15 @@ async def test_status_is_refused_after_three_wrong_birth_dates_in_an_hour(
 ) -> None:
     number = await opened_case(domain)
     answers = [await status(domain, number, "1999-01-01") for _ in range(3)]
-    assert all("couldn't find" in answer for answer in answers)
-    assert "1 try left" in answers[1]
+    assert [a["response"] for a in answers] == [
+        "utter_case_not_found", "utter_case_not_found_last_try", "utter_case_not_found"
+    ]
+    assert "(1 try left this hour)" in answers[1]["text"]
+    assert "(0 tries left this hour)" in answers[2]["text"]
     # Even the right answer is refused now.
-    assert "that case number can't be checked" in await status(domain, number, "1980-03-14")
+    refused = await status(domain, number, "1980-03-14")
+    assert refused["response"] == "utter_case_lookup_locked"
+    assert "that case number can't be checked" in refused["text"]
 
 
 async def test_a_chat_is_refused_after_five_questions_in_an_hour(
@@ -284,10 +317,22 @@ async def test_a_chat_is_refused_after_five_questions_in_an_hour(
 ) -> None:
     number = await opened_case(domain)
     for _ in range(5):
-        assert "couldn't find" in await status(domain, new_case_number(2026), "1980-03-14")
-    assert "can't check more case numbers from this chat" in await status(
-        domain, number, "1980-03-14"
+        unknown = await status(domain, new_case_number(2026), "1980-03-14")
+        assert "couldn't find" in unknown["text"]
+    refused = await status(domain, number, "1980-03-14")
+    assert refused["response"] == "utter_case_lookup_rate_limited"
+    assert "can't check more case numbers from this chat" in refused["text"]
+
+
+async def test_status_with_database_down_is_said_kindly(
+    broken_db: None, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        slots={"lookup_case_number": new_case_number(2026), "lookup_date_of_birth": "1980-03-14"}
     )
+    events = slot_events(await ActionCaseStatus().run(dispatcher, tracker, domain))
+    assert events == {"lookup_case_number": None, "lookup_date_of_birth": None}
+    assert responses(dispatcher) == ["utter_case_status_unavailable"]
 
 
 def mistyped(number: str) -> str:
@@ -308,7 +353,8 @@ async def test_status_form_refuses_malformed_numbers(
         answer,
     )
     assert slots["lookup_case_number"] is None
-    assert "doesn't look like one of our case numbers" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_explain_lookup_case_number"]
+    assert "doesn't look like one of our case numbers" in said(dispatcher, domain)[0]
 
 
 async def test_status_form_accepts_a_sloppy_but_valid_number(
@@ -353,7 +399,8 @@ async def test_delete_my_data_erases_cases_contacts_files_and_events(
         {"event": "reset_slots", "timestamp": None},
         {"event": "slot", "timestamp": None, "name": "personal_data_erased", "value": True},
     ]
-    assert "deleted your case" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_deleted_case"]
+    assert "deleted your case" in said(dispatcher, domain)[0]
     for table in ("patients", "cases", "consent_records"):
         assert rows(case_db, f"SELECT count(*) FROM {table}") == [(0,)]
     assert rows(case_db, "SELECT sender_id FROM events") == [("someone-else",)]
@@ -367,7 +414,17 @@ async def test_a_failed_deletion_sets_no_erasure_marker(
 ) -> None:
     dispatcher = CollectingDispatcher()
     assert await ActionDeleteMyData().run(dispatcher, make_tracker(), domain) == []
-    assert "nothing was changed" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_delete_failed"]
+    assert "nothing was changed" in said(dispatcher, domain)[0]
+
+
+async def test_without_a_case_the_deletion_names_only_the_details(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionDeleteMyData().run(dispatcher, make_tracker(), domain)
+    assert {"event": "reset_slots", "timestamp": None} in events
+    assert responses(dispatcher) == ["utter_deleted_details"]
+    assert said(dispatcher, domain)[0].startswith("Done: I've deleted your details, any files")
 
 
 @pytest.mark.parametrize(
@@ -386,7 +443,7 @@ async def test_status_form_birth_date(
         answer,
     )
     assert slots["lookup_date_of_birth"] == expected
-    assert bool(dispatcher.messages) == (expected is None)
+    assert responses(dispatcher) == ([] if expected else ["utter_explain_lookup_date_of_birth"])
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,7 @@ from sqlalchemy import create_engine, text
 
 from bot.actions.cases import ValidateCaseForm
 from bot.actions.erasure import ActionDeleteMyData
-from bot.guidance.confirmations import STALE_ANSWER
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, responses, slot_events
 from tests.actions.test_cases import FILLED, opened_case
 
 
@@ -42,7 +41,7 @@ async def test_an_old_yes_cannot_delete(case_db: str, domain: dict[str, Any]) ->
         dispatcher = CollectingDispatcher()
         events = await ActionDeleteMyData().run(dispatcher, tracker, domain)
         assert events == [{"event": "followup", "timestamp": None, "name": "utter_confirm_delete"}]
-        assert [m["text"] for m in dispatcher.messages] == [STALE_ANSWER]
+        assert responses(dispatcher) == ["utter_stale_answer"]
         assert count(case_db, "SELECT count(*) FROM cases") == 1
 
 
@@ -70,7 +69,7 @@ async def test_consent_needs_the_consent_question_s_own_answer(
         )
         slots = slot_events(await ValidateCaseForm().run(dispatcher, tracker, domain))
         assert slots["case_consent"] == expected
-        assert (STALE_ANSWER in [m.get("text") for m in dispatcher.messages]) == (expected is None)
+        assert ("utter_stale_answer" in responses(dispatcher)) == (expected is None)
     # Only the bound answer was recorded as consent.
     assert count(case_db, "SELECT count(*) FROM consent_records") == 1
 

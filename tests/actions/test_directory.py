@@ -16,7 +16,7 @@ from bot.actions.directory import (
     ValidateDirectoryForm,
 )
 from bot.directory.nppes import NppesClient, make_session
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, rendered, responses, said, slot_events
 from tests.directory.fake_nppes import FakeRegistry, person, serve
 
 PEDIATRIC = ("2085P0229X", "Radiology, Pediatric Radiology")
@@ -35,8 +35,6 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRegistry]:
         yield fake
 
 
-def texts(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m.get("text") or "" for m in dispatcher.messages]
 
 
 def followups(events: list[dict[str, Any]]) -> list[str]:
@@ -50,6 +48,7 @@ async def test_the_zip_is_asked_only_once_the_subspecialty_is_known(
     assert followups(await ActionStartDirectory().run(dispatcher, unknown, domain)) == [
         "subspecialist_form"
     ]
+    assert responses(dispatcher) == ["utter_subspecialty_first"]
     known = make_tracker(
         text="find radiologists near me", intent="find_nearby",
         slots={"suggested_subspecialty": "pediatric"},
@@ -82,8 +81,7 @@ async def test_zip_answers(
     )
     events = await ValidateDirectoryForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["patient_zip"] == expected
-    if expected is None:
-        assert "ZIP code" in texts(dispatcher)[0]
+    assert responses(dispatcher) == ([] if expected else ["utter_explain_patient_zip"])
 
 
 async def test_a_question_at_the_zip_prompt_is_answered(
@@ -104,8 +102,11 @@ async def test_nearest_listings_as_cards_with_more(
 ) -> None:
     tracker = make_tracker(slots={"suggested_subspecialty": "pediatric", "patient_zip": "19101"})
     events = await ActionFindRadiologists().run(dispatcher, tracker, domain)
-    shown = texts(dispatcher)
-    assert "near 19101" in shown[0]
+    shown = said(dispatcher, domain, tracker)
+    assert responses(dispatcher) == [
+        "utter_nearby_intro", None, None, None, None, "utter_nearby_more_or_case"
+    ]
+    assert "near 19101" in shown[0]  # the ZIP code slot
     cards = shown[1:-1]
     assert len(cards) == 4
     assert cards[0].startswith("Kid Reader1, MD")  # the listing in the patient's own ZIP code
@@ -123,7 +124,8 @@ async def test_nearest_listings_as_cards_with_more(
                "directory_page": 0},
     )
     events = await ActionFindRadiologists().run(more, tracker, domain)
-    assert len(texts(more)) == 3  # two more cards, then the closing question
+    # Two more cards, then the closing question; no intro on the second page.
+    assert responses(more) == [None, None, "utter_nearby_more_or_case"]
     assert [b["payload"] for b in more.messages[-1]["buttons"]] == ["/open_case"]
     assert slot_events(events) == {"directory_page": 1}
     # The second page came from the cache, not from the registry again.
@@ -136,12 +138,37 @@ async def test_on_telegram_the_listings_are_one_numbered_list_with_the_buttons(
     tracker = make_tracker(slots={"suggested_subspecialty": "pediatric", "patient_zip": "19101"})
     tracker.sender_id = "telegram:5f2c"
     await ActionFindRadiologists().run(dispatcher, tracker, domain)
-    (message,) = dispatcher.messages
+    assert responses(dispatcher) == ["utter_nearby_list_first_page"]
+    message = rendered(dispatcher.messages[0], domain, tracker)
     assert "near 19101" in message["text"]
     assert "\n\n1. Kid Reader1, MD" in message["text"] and "\n\n4. " in message["text"]
     assert "\n\n5. " not in message["text"]
     assert message["text"].endswith("shall we open a case so our team can help?")
     assert [b["payload"] for b in message["buttons"]] == ["/find_nearby_more", "/open_case"]
+
+    more = CollectingDispatcher()
+    tracker = make_tracker(
+        text="show more", intent="find_nearby_more",
+        slots={"suggested_subspecialty": "pediatric", "patient_zip": "19101",
+               "directory_page": 0},
+    )
+    tracker.sender_id = "telegram:5f2c"
+    await ActionFindRadiologists().run(more, tracker, domain)
+    assert responses(more) == ["utter_nearby_list"]
+    (text,) = said(more, domain, tracker)
+    assert text.startswith("5. ") and "\n\n6. " in text and "near 19101" not in text
+
+
+def test_the_telegram_list_has_the_widget_s_intro_and_question(domain: dict[str, Any]) -> None:
+    """One message on Telegram, three kinds in the widget: the same words either way."""
+    text = {name: domain["responses"][name][0]["text"] for name in (
+        "utter_nearby_intro", "utter_nearby_more_or_case", "utter_nearby_list_first_page",
+        "utter_nearby_list")}
+    question = text["utter_nearby_more_or_case"]
+    assert text["utter_nearby_list"] == "{listing}\n\n" + question
+    assert text["utter_nearby_list_first_page"] == (
+        text["utter_nearby_intro"] + "\n\n" + text["utter_nearby_list"]
+    )
 
 
 async def test_an_unreachable_registry_is_one_sentence_then_the_programs(
@@ -151,7 +178,8 @@ async def test_an_unreachable_registry_is_one_sentence_then_the_programs(
     monkeypatch.setattr(directory, "default_client", lambda: offline)
     tracker = make_tracker(slots={"suggested_subspecialty": "pediatric", "patient_zip": "19104"})
     await ActionFindRadiologists().run(dispatcher, tracker, domain)
-    shown = texts(dispatcher)
+    assert responses(dispatcher) == ["utter_registry_offline", None]
+    shown = said(dispatcher, domain, tracker)
     assert shown[0].startswith("I couldn't reach the national provider registry")
     assert "npiregistry.cms.hhs.gov" in shown[0] and "Pediatric Radiology" in shown[0]
     assert "may have changed" in shown[1]
@@ -168,7 +196,7 @@ async def test_a_registry_slower_than_the_budget_is_unreachable(
             slots={"suggested_subspecialty": "neuroradiology", "patient_zip": "19104"}
         )
         await ActionFindRadiologists().run(dispatcher, tracker, domain)
-    assert texts(dispatcher)[0].startswith("I couldn't reach")
+    assert responses(dispatcher)[0] == "utter_registry_offline"
 
 
 async def test_a_skipped_zip_gives_the_programs(
@@ -176,5 +204,44 @@ async def test_a_skipped_zip_gives_the_programs(
 ) -> None:
     tracker = make_tracker(slots={"suggested_subspecialty": "pediatric", "patient_zip": "skip"})
     events = await ActionFindRadiologists().run(dispatcher, tracker, domain)
-    assert texts(dispatcher)[0].startswith("No problem. These programs accept studies")
+    assert responses(dispatcher) == ["utter_programs_anywhere"]
+    (message,) = (rendered(m, domain, tracker) for m in dispatcher.messages)
+    assert message["text"].startswith("No problem. These programs accept studies from anywhere:\n")
+    assert "may have changed" in message["text"]  # the programs, under the sentence
+    assert [b["payload"] for b in message["buttons"]] == ["/open_case"]
     assert slot_events(events) == {"patient_zip": None}
+
+
+async def test_no_listing_near_the_zip_names_the_search_then_the_programs(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    with serve(FakeRegistry([])) as fake:
+        empty = NppesClient(fake.url, session=make_session(backoff=0), timeout=1.0)
+        monkeypatch.setattr(directory, "default_client", lambda: empty)
+        tracker = make_tracker(
+            slots={"suggested_subspecialty": "pediatric", "patient_zip": "19104"}
+        )
+        events = await ActionFindRadiologists().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_no_radiologists_found", None]
+    (none_found, _) = said(dispatcher, domain, tracker)
+    assert none_found.startswith(
+        "I found no radiologists listed as Pediatric Radiology near 19104 in the national"
+    )
+    assert "npiregistry.cms.hhs.gov" in none_found
+    assert slot_events(events) == {"directory_page": 0}
+
+
+async def test_more_after_the_last_page_says_that_was_all(
+    registry: FakeRegistry, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="show more", intent="find_nearby_more",
+        slots={"suggested_subspecialty": "pediatric", "patient_zip": "19101",
+               "directory_page": 1},
+    )
+    events = await ActionFindRadiologists().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_no_more_listings"]
+    (message,) = (rendered(m, domain, tracker) for m in dispatcher.messages)
+    assert message["text"] == "That's all the listings I found near 19101."
+    assert [b["payload"] for b in message["buttons"]] == ["/open_case"]
+    assert slot_events(events) == {"directory_page": 2}

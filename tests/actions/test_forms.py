@@ -8,13 +8,11 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.forms import (
-    EXPLANATIONS,
-    WAY_OUT,
     ValidateInsuranceForm,
     ValidateSubspecialistForm,
     ValidateWorthwhileForm,
 )
-from tests.actions.conftest import make_tracker, slot_events, user_event
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events, user_event
 
 
 async def run_form(
@@ -64,7 +62,7 @@ async def test_worthwhile_form_explains_unusable_answer(
         active_loop="worthwhile_form",
     )
     assert slots[slot] is None  # refused: the form asks again
-    assert [m["text"] for m in dispatcher.messages] == [EXPLANATIONS[slot]]
+    assert responses(dispatcher) == [f"utter_explain_{slot}"]
 
 
 @pytest.mark.parametrize(
@@ -83,7 +81,7 @@ async def test_subspecialist_form_age_group(
         active_loop="subspecialist_form",
     )
     assert slots["age_group"] == expected
-    assert bool(dispatcher.messages) == (expected is None)
+    assert responses(dispatcher) == ([] if expected else ["utter_explain_age_group"])
 
 
 @pytest.mark.parametrize("plan", ["medicare"])
@@ -169,16 +167,20 @@ async def test_insurance_form_parses_answers(
         active_loop="insurance_form",
     )
     assert slots[slot] == expected
-    if expected is None:
-        assert dispatcher.messages[0]["text"] == EXPLANATIONS[slot]
+    assert responses(dispatcher) == ([] if expected else [f"utter_explain_{slot}"])
 
 
-def missed(times: int) -> list[dict[str, Any]]:
-    """The insurance form started, then its coverage question missed `times` times."""
+def explained(slot: str) -> dict[str, Any]:
+    """The bot event of an explanation, as Rasa records a response an action named."""
+    return {"event": "bot", "text": "(the explanation)",
+            "metadata": {"utter_action": f"utter_explain_{slot}"}}
+
+
+def missed(times: int, slot: str = "plan_type") -> list[dict[str, Any]]:
+    """The insurance form started, then its question for `slot` missed `times` times."""
     history: list[dict[str, Any]] = [{"event": "active_loop", "name": "insurance_form"}]
     for _ in range(times):
-        history += [user_event("blue thing", "inform"),
-                    {"event": "bot", "text": EXPLANATIONS["plan_type"]}]
+        history += [user_event("blue thing", "inform"), explained(slot)]
     return history
 
 
@@ -191,12 +193,12 @@ async def test_the_third_miss_on_one_question_offers_a_way_out(
                            set_this_turn={"plan_type": "the blue card one"},
                            history=missed(earlier))
     await ValidateInsuranceForm().run(dispatcher, tracker, domain)
-    texts = [m.get("text") for m in dispatcher.messages]
-    assert texts[0] == EXPLANATIONS["plan_type"]  # explained every time
-    assert (WAY_OUT in texts) is way_out
+    # Explained every time; the third time with a way out.
+    assert responses(dispatcher) == ["utter_explain_plan_type"] + (
+        ["utter_way_out"] if way_out else [])
     if way_out:
-        assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == [
-            "/stop", "/human_handoff"]
+        way = rendered(dispatcher.messages[-1], domain, tracker)
+        assert [b["payload"] for b in way["buttons"]] == ["/stop", "/human_handoff"]
 
 
 async def test_misses_before_the_form_started_again_do_not_count(
@@ -208,4 +210,19 @@ async def test_misses_before_the_form_started_again_do_not_count(
                            slots={"requested_slot": "plan_type"},
                            set_this_turn={"plan_type": "the blue card one"}, history=history)
     await ValidateInsuranceForm().run(dispatcher, tracker, domain)
-    assert WAY_OUT not in [m.get("text") for m in dispatcher.messages]
+    assert responses(dispatcher) == ["utter_explain_plan_type"]
+
+
+async def test_misses_on_other_questions_do_not_count(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # Two misses on whether the doctor asked for it, then one on the surgery question: the
+    # same words, but not the same question.
+    history = [*missed(2, "physician_requested"), user_event("/affirm", "affirm"),
+               explained("surgery_planned")]
+    tracker = make_tracker(text="hmm", active_loop="insurance_form",
+                           slots={"requested_slot": "surgery_planned", "plan_type": "ppo",
+                                  "physician_requested": "yes"},
+                           set_this_turn={"surgery_planned": "hmm"}, history=history)
+    await ValidateInsuranceForm().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_explain_surgery_planned"]

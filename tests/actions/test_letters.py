@@ -24,7 +24,14 @@ from bot.config import Settings
 from bot.letters.requests import records_requests
 from bot.letters.store import load_letter
 from bot.security.tokens import verify_token
-from tests.actions.conftest import make_tracker, slot_events, user_event
+from tests.actions.conftest import (
+    make_tracker,
+    rendered,
+    responses,
+    said,
+    slot_events,
+    user_event,
+)
 
 
 @pytest.fixture
@@ -45,6 +52,7 @@ async def test_imaging_center_answers(
                            set_this_turn={"imaging_center": text})
     events = await ValidateLetterForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["imaging_center"] == expected
+    assert responses(dispatcher) == ([] if expected else ["utter_explain_imaging_center"])
 
 
 async def test_a_question_at_the_center_prompt_is_answered_not_stored(
@@ -71,6 +79,7 @@ async def test_delivery_answers(
                            set_this_turn={"letter_delivery": text})
     events = await ValidateLetterForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["letter_delivery"] == expected
+    assert responses(dispatcher) == ([] if expected else ["utter_explain_letter_delivery"])
 
 
 def test_personal_details_come_only_from_a_consented_case() -> None:
@@ -102,7 +111,13 @@ async def test_the_letter_is_stored_and_offered_as_token_bound_links(
     claims = verify_token(settings.secret_key, links[0][1], ("letter",))
     assert claims.conversation_id == tracker.sender_id
     assert "Fill in your name, date of birth and contact" in text
-    assert "/letters/authorization.pdf" in dispatcher.messages[1]["text"]
+    assert responses(dispatcher) == [None, "utter_letter_authorization"]
+    authorization = said(dispatcher, domain, tracker)[1]
+    assert authorization.startswith("If the center will send the images straight to a second")
+    (link,) = re.findall(r"\S+/letters/authorization\.pdf\?token=([\w.-]+)$", authorization)
+    assert verify_token(settings.secret_key, link, ("letter",)).conversation_id == (
+        tracker.sender_id
+    )
     # The request is recorded, and the patient is told about the follow-ups.
     status = records_requests().status(tracker.sender_id)
     assert status is not None and status.center_name == "Harbor Imaging"
@@ -120,7 +135,8 @@ async def test_in_the_widget_the_patient_may_ask_to_be_reminded_on_their_next_vi
     await ActionWriteLetter().run(dispatcher, tracker, domain)
     assert "For your calendar" in dispatcher.messages[0]["text"]
     assert f'press "{REMIND_ME_HERE}"' in dispatcher.messages[0]["text"]
-    buttons = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    buttons = [b["payload"] for m in dispatcher.messages
+               for b in rendered(m, domain, tracker).get("buttons") or []]
     assert buttons == ["/open_case", "widget:remember"]
 
 
@@ -134,7 +150,8 @@ async def test_no_reminder_button_where_it_would_do_nothing(
     # Nor when the request could not be recorded: nothing would follow up.
     monkeypatch.setattr("bot.actions.letters.record_request", lambda *_: False)
     await ActionWriteLetter().run(dispatcher, make_tracker(slots=slots, channel="socketio"), domain)
-    buttons = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    buttons = [b["payload"] for m in dispatcher.messages
+               for b in rendered(m, domain).get("buttons") or []]
     assert buttons == ["/open_case", "/open_case"]
     assert not any(REMIND_ME_HERE in (m.get("text") or "") for m in dispatcher.messages)
 
@@ -151,6 +168,8 @@ async def test_on_telegram_the_pdf_also_comes_as_a_document(
     tracker = telegram_tracker(imaging_center="Harbor Imaging", letter_delivery="portal")
     await ActionWriteLetter().run(dispatcher, tracker, domain)
     (document,) = [m for m in dispatcher.messages if m.get("attachment")]
+    assert document["response"] == "utter_letter_pdf"
+    assert rendered(document, domain)["text"] == "Your letter (PDF):"  # the bridge's caption
     assert "I'll check in with you here in 10 days" in dispatcher.messages[0]["text"]
     url = document["attachment"]
     assert "/letters/request.pdf?token=" in url
@@ -260,8 +279,10 @@ async def test_a_delivery_without_the_report_gets_the_note_naming_it(
     tracker = make_tracker(text="the disc they mailed has my scan but no report on it",
                            intent="records_delay")
     await ActionRecordsDelay().run(dispatcher, tracker, domain)
-    (reply,) = dispatcher.messages
-    assert "asking for the signed report" in reply["text"]
+    assert responses(dispatcher) == ["utter_wrong_delivery_note"]
+    reply = rendered(dispatcher.messages[0], domain, tracker)
+    assert "asking for the signed report, citing" in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]] == ["/open_case", "/human_handoff"]
     (link,) = re.findall(r"\S+/letters/follow-up\.pdf\?\S+", reply["text"])
     assert link.endswith("&missing=report")
     token = re.search(r"token=([\w.-]+)", link)
@@ -288,17 +309,19 @@ async def test_getting_records_after_receiving_only_pictures_starts_with_the_not
     text = "the imaging place only gave me jpegs of my knee mri, what do i ask for"
     await ActionRecordsWhat().run(dispatcher, make_tracker(text=text, intent="request_records"),
                                   domain)
-    note, what = dispatcher.messages
+    assert responses(dispatcher) == ["utter_wrong_delivery_note", "utter_records_what"]
+    note, _ = (rendered(m, domain) for m in dispatcher.messages)
     assert "DICOM format instead of pictures" in note["text"] and "missing=dicom" in note["text"]
-    assert what["response"] == "utter_records_what"
+    assert note["buttons"] == []  # the records advice follows
     # When the note cannot be stored, the patient is still told what to ask for.
     monkeypatch.setattr("bot.actions.letters.save_letter", _fail_to_save)
     dispatcher.messages.clear()
     elsewhere = make_tracker(text=text, intent="request_records")
     elsewhere.sender_id = "web-another-conversation"
     await ActionRecordsWhat().run(dispatcher, elsewhere, domain)
+    assert responses(dispatcher) == ["utter_wrong_delivery", "utter_records_what"]
     assert "Ask them in writing for the complete images in DICOM format" in (
-        dispatcher.messages[0]["text"]
+        said(dispatcher, domain)[0]
     )
     plain = "how do I ask the hospital for my records"
     dispatcher.messages.clear()
@@ -309,3 +332,14 @@ async def test_getting_records_after_receiving_only_pictures_starts_with_the_not
 
 def _fail_to_save(*_args: Any) -> None:
     raise OSError("disk full")
+
+
+async def test_a_letter_that_cannot_be_stored_is_said_and_nothing_recorded(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.actions.letters.save_letter", _fail_to_save)
+    tracker = make_tracker(slots={"imaging_center": "Harbor Imaging", "letter_delivery": "cd"})
+    assert await ActionWriteLetter().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == ["utter_letter_not_saved"]
+    assert records_requests().status(tracker.sender_id) is None

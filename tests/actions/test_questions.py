@@ -14,17 +14,15 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import uploads as upload_actions
 from bot.actions.forms import (
-    EXPLANATIONS,
     ValidateInsuranceForm,
     ValidateSubspecialistForm,
     ValidateWorthwhileForm,
 )
 from bot.actions.scope import ActionDisclaimer, ActionOutOfScope
-from bot.actions.uploads import PICTURES_NOT_ENOUGH, ActionHandleUploads
+from bot.actions.uploads import ActionHandleUploads
 from bot.guidance import questions
-from tests.actions.conftest import ROOT, make_tracker, slot_events
+from tests.actions.conftest import ROOT, make_tracker, rendered, responses, said, slot_events
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
@@ -76,8 +74,7 @@ async def test_a_question_inside_a_form_is_answered_not_refused(
 ) -> None:
     slots, dispatcher = await validate(form, loop, slot, question, intent="out_of_scope")
     assert slots.get(slot) is None  # not taken as the answer: the form asks again
-    assert [m.get("response") for m in dispatcher.messages] == [response]
-    assert all(m.get("text") != EXPLANATIONS[slot] for m in dispatcher.messages)
+    assert responses(dispatcher) == [response]  # not "utter_explain_<slot>"
 
 
 @pytest.mark.parametrize(
@@ -159,21 +156,21 @@ async def test_jpegs_from_a_portal_are_told_dicom_is_needed_not_given_an_upload_
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
-    monkeypatch.setattr(upload_actions, "how_to_upload", lambda tracker: "UPLOAD LINK")
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
         "the portal only lets me save jpgs, can i send you those?", "upload_files"
     )
     await ActionHandleUploads().run(dispatcher, tracker, {})
-    texts = [m["text"] for m in dispatcher.messages]
-    assert texts[0] == PICTURES_NOT_ENOUGH
-    assert "DICOM" in PICTURES_NOT_ENOUGH
+    assert responses(dispatcher) == ["utter_pictures_not_enough", "utter_pictures_note"]
+    texts = said(dispatcher, DOMAIN)
+    assert "DICOM" in texts[0]
     # The note for the center, naming the DICOM images as missing, is one link away.
     assert "/letters/follow-up.pdf?token=" in texts[1] and texts[1].endswith("&missing=dicom")
 
     dispatcher = CollectingDispatcher()
     await ActionHandleUploads().run(dispatcher, make_tracker("how do i send my dicom files"), {})
-    assert [m["text"] for m in dispatcher.messages] == ["UPLOAD LINK"]
+    assert responses(dispatcher) == ["utter_upload_link"]
+    assert "/upload?token=" in rendered(dispatcher.messages[0], DOMAIN)["text"]
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.reports import (
-    NO_TEXT_IN_UPLOAD,
-    NOT_A_REPORT,
     READ_FROM_PICTURE,
-    UPLOADS_UNAVAILABLE,
     ActionCompareReports,
     ValidateReportCompareForm,
 )
@@ -23,9 +20,9 @@ from bot.actions.uploads import UploadState
 from bot.config import Settings
 from bot.db import StorageUnavailable
 from bot.letters.store import load_reports
-from bot.reports.summary import PROMPTLY, THIRD_OPINION
+from bot.reports.summary import PROMPTLY
 from bot.security.tokens import verify_token
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 
@@ -65,7 +62,7 @@ async def test_what_is_not_a_report_is_refused_kindly(
     text: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     assert await validate("report_b", text, dispatcher, domain) is None
-    assert dispatcher.messages[0]["text"] == NOT_A_REPORT
+    assert responses(dispatcher) == ["utter_not_a_report"]
 
 
 async def test_a_question_instead_of_a_report_is_answered(
@@ -82,7 +79,8 @@ async def test_the_comparison_lists_the_differences_and_links_the_table_and_shee
     tracker = make_tracker(slots={"report_a": reports["a"], "report_b": reports["b"]})
     events = await ActionCompareReports().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"report_a": None, "report_b": None}
-    summary, offer = (m["text"] for m in dispatcher.messages)
+    assert responses(dispatcher) == [None, "utter_third_opinion"]
+    summary, offer = (rendered(m, domain, tracker)["text"] for m in dispatcher.messages)
     # Lung-RADS 2 against 4A: the prompt-contact line comes first.
     assert summary.startswith(PROMPTLY)
     assert "6 x 5 mm" in summary and "12 x 9 mm" in summary and "Lung-RADS 4A" in summary
@@ -94,8 +92,11 @@ async def test_the_comparison_lists_the_differences_and_links_the_table_and_shee
     assert claims.conversation_id == tracker.sender_id
     assert load_reports(settings, tracker.sender_id) == (reports["a"], reports["b"])
     # A category difference may change care: the third-opinion route, with a case to open.
-    assert offer == THIRD_OPINION
-    assert "/open_case" in [b["payload"] for b in dispatcher.messages[1]["buttons"]]
+    assert offer.startswith("The reports differ on something that may change what happens next.")
+    third = rendered(dispatcher.messages[1], domain, tracker)
+    assert [b["payload"] for b in third["buttons"]] == [
+        "/open_case", "/find_subspecialist", "/human_handoff"
+    ]
 
 
 async def test_two_reports_that_agree_get_no_alarm_and_no_third_opinion(
@@ -104,9 +105,10 @@ async def test_two_reports_that_agree_get_no_alarm_and_no_third_opinion(
     reports = pair("27-mri-knee-agree.yml")
     tracker = make_tracker(slots={"report_a": reports["a"], "report_b": reports["b"]})
     await ActionCompareReports().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == [None]  # the summary only: no third-opinion offer
     (summary,) = dispatcher.messages
     assert "I found no difference" in summary["text"]
-    assert PROMPTLY not in summary["text"] and THIRD_OPINION not in summary["text"]
+    assert PROMPTLY not in summary["text"] and "third radiologist" not in summary["text"]
     assert [b["payload"] for b in summary["buttons"]] == ["/compare_reports", "/open_case"]
 
 
@@ -168,7 +170,7 @@ async def test_a_report_sent_as_a_pdf_is_taken_like_a_pasted_one(
     tracker.latest_message["metadata"] = {"upload_ids": ["up_2"]}
     events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["report_a"] is None
-    assert dispatcher.messages[0]["text"] == NO_TEXT_IN_UPLOAD
+    assert responses(dispatcher) == ["utter_no_report_in_upload"]
 
 
 async def test_a_report_read_from_a_photo_is_read_back_with_a_warning(
@@ -208,4 +210,4 @@ async def test_an_upload_that_cannot_be_opened_is_said_in_one_sentence(
     tracker.latest_message["metadata"] = {"upload_ids": ["up_3"]}
     events = await ValidateReportCompareForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["report_a"] is None  # asked again, nothing lost
-    assert [m["text"] for m in dispatcher.messages] == [UPLOADS_UNAVAILABLE]
+    assert responses(dispatcher) == ["utter_report_upload_unavailable"]

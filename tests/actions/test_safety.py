@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.forms import ValidateSubspecialistForm, ValidateWorthwhileForm
 from bot.actions.safety import ActionEmergencyGuidance, ActionFallback, ActionHandoff
 from bot.guidance import red_flags
-from tests.actions.conftest import make_tracker, slot_events, user_event
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events, user_event
 
 
 async def test_emergency_guidance_tailored_to_stroke(
@@ -45,7 +45,8 @@ async def test_first_miss_asks_to_rephrase(
     # fallback (no policy sure what follows) would run this action again in the same turn.
     events = await ActionFallback().run(dispatcher, tracker, domain)
     assert [e["event"] for e in events] == ["rewind"]
-    assert "say it another way" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_please_rephrase"]
+    assert "say it another way" in rendered(dispatcher.messages[0], domain)["text"]
 
 
 async def test_second_miss_in_a_row_offers_a_person(
@@ -56,9 +57,11 @@ async def test_second_miss_in_a_row_offers_a_person(
         intent="nlu_fallback",
         history=[user_event("blorp", "nlu_fallback"), {"event": "bot", "text": "Sorry..."}],
     )
-    await ActionFallback().run(dispatcher, tracker, domain)
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
-    assert "/human_handoff" in payloads
+    events = await ActionFallback().run(dispatcher, tracker, domain)
+    assert [e["event"] for e in events] == ["rewind"]
+    assert responses(dispatcher) == ["utter_offer_handoff"]
+    payloads = [b["payload"] for b in rendered(dispatcher.messages[0], domain)["buttons"]]
+    assert payloads == ["/human_handoff", "/help"]
 
 
 async def test_misses_separated_by_an_understood_message_do_not_add_up(
@@ -70,7 +73,7 @@ async def test_misses_separated_by_an_understood_message_do_not_add_up(
         history=[user_event("blorp", "nlu_fallback"), user_event("hi", "greet")],
     )
     await ActionFallback().run(dispatcher, tracker, domain)
-    assert "say it another way" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_please_rephrase"]
 
 
 async def test_fallback_catches_an_emergency_the_nlu_missed(
@@ -88,7 +91,8 @@ async def test_handoff_is_recorded_in_a_slot(
     tracker = make_tracker(text="let me talk to a human", intent="human_handoff")
     events = await ActionHandoff().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"handoff_requested": True}
-    assert "support team" in dispatcher.messages[0]["text"]
+    assert responses(dispatcher) == ["utter_handoff"]
+    assert "support team" in rendered(dispatcher.messages[0], domain)["text"]
 
 
 async def test_chest_pain_with_a_numb_arm_gets_heart_advice_not_stroke_advice(

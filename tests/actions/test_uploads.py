@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -20,10 +21,11 @@ from bot.imaging import inspect_files
 from bot.security.tokens import verify_token
 from bot.uploads.records import StoredFile
 from bot.uploads.runtime import upload_service
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import ROOT, make_tracker, rendered, slot_events
 from tests.fixtures import dicom_factory
 
 SECRET = "test-secret-for-upload-links-0123456789"
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
 @pytest.fixture
@@ -75,9 +77,10 @@ def tracker_with(
 
 
 async def run(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The events, and the messages as the patient reads them (with `response`, if named)."""
     dispatcher = CollectingDispatcher()
-    events = await ActionHandleUploads().run(dispatcher, tracker, {})
-    return [dict(e) for e in events], dispatcher.messages
+    events = await ActionHandleUploads().run(dispatcher, tracker, DOMAIN)
+    return [dict(e) for e in events], [rendered(m, DOMAIN, tracker) for m in dispatcher.messages]
 
 
 async def test_without_files_a_rest_patient_gets_a_private_upload_link(uploads_db: str) -> None:
@@ -85,6 +88,7 @@ async def test_without_files_a_rest_patient_gets_a_private_upload_link(uploads_d
     events, messages = await run(tracker)
     assert events == []
     (message,) = messages
+    assert message["response"] == "utter_upload_link"
     assert "http://clinic.test/upload?token=" in message["text"]
     token = message["text"].split("token=")[1].split()[0]
     claims = verify_token(SECRET, token, ("link",))
@@ -93,6 +97,7 @@ async def test_without_files_a_rest_patient_gets_a_private_upload_link(uploads_d
 
 async def test_without_files_a_widget_patient_is_pointed_to_the_paperclip(uploads_db: str) -> None:
     _, messages = await run(tracker_with("/upload_files", channel="socketio"))
+    assert [m.get("response") for m in messages] == ["utter_how_to_upload_widget"]
     assert "paperclip" in messages[0]["text"]
     assert "token=" not in messages[0]["text"]
 
@@ -108,7 +113,8 @@ async def test_a_checked_study_is_reported_with_the_next_steps(
     texts = [m["text"] for m in messages]
     assert texts[0].startswith("I found 1 study")
     assert any("Neuroradiology" in t or "neuroradiolog" in t.lower() for t in texts)
-    assert messages[-1]["buttons"][0]["payload"] == "/open_case"
+    assert messages[-1]["response"] == "utter_offer_case_for_files"
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/open_case", "/deny"]
     slots = slot_events(events)
     assert slots["reported_upload_ids"] == [public_id]
     assert slots["exam_type"] == "ct"
@@ -222,6 +228,8 @@ async def test_files_go_to_the_existing_case(uploads_db: str, tmp_path: Path) ->
         )
     )
     assert f"I added these files to your case {case.number}." in [m["text"] for m in messages]
+    assert "utter_files_added_to_case" in [m.get("response") for m in messages]
+    assert "utter_offer_case_for_files" not in [m.get("response") for m in messages]
     (record,) = upload_service().statuses(tracker.sender_id, [public_id])
     assert record.case_id is not None
 
@@ -235,4 +243,5 @@ async def test_a_database_failure_is_kind(broken_db: None, monkeypatch: pytest.M
     finally:
         upload_service.cache_clear()
     assert events == []
+    assert [m.get("response") for m in messages] == ["utter_files_unavailable"]
     assert "not lost" in messages[0]["text"]

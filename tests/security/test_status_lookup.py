@@ -26,7 +26,7 @@ from bot.cases import (
 )
 from bot.cases.models import StatusLookupFailure
 from bot.cases.numbers import ALPHABET, check_symbol
-from tests.actions.conftest import make_tracker, slot_events
+from tests.actions.conftest import make_tracker, rendered, slot_events
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 
 WRONG = date(1990, 1, 1)
@@ -159,7 +159,8 @@ async def ask(
         tracker.latest_message["metadata"] = metadata
     events = slot_events(await ActionCaseStatus().run(dispatcher, tracker, domain))
     assert events == {"lookup_case_number": None, "lookup_date_of_birth": None}
-    return str(dispatcher.messages[0]["text"])
+    (reply,) = dispatcher.messages
+    return str(rendered(reply, domain, tracker)["text"])  # as the patient reads it
 
 
 async def test_action_refuses_guesses_spread_over_sender_ids(
