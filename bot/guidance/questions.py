@@ -152,23 +152,42 @@ _WILL_IT_PAY = re.compile(
     r"\b(?:will|would|does|do|is|can|could)\b.{0,40}\b(?:pay|pays|cover|covers|covered|"
     r"reimburse\w*|paid for)\b|\bhow much\b.{0,30}\b(?:cost|pay|charge)\w*"
 )
+# Which kind of radiologist reads it: the subspecialist journey.
+_WHICH_READER = re.compile(
+    r"\b(?:what|which) (?:kind|type|sort) of (?:radiologist|specialist|doctor|expert)\b|"
+    r"\bwho (?:should|could|can|would) (?:read|look at|review|check)\b|"
+    r"\bwhich (?:radiologist|specialist|subspecialist)\b"
+)
 _INSURER = re.compile(r"\b(?:insurance|insurer|medicare|medicaid|health plan|my plan|hmo|ppo|"
                       r"aetna|cigna|united ?healthcare|blue cross|kaiser|tricare)\b")
 
 
+# A question asked indirectly, anywhere in a sentence: "what I really want to know is whether",
+# "I'm wondering if", "can you tell me whether".
+_INDIRECT_QUESTION = re.compile(
+    r"\b(?:(?:want|wanted|like|need|trying) to (?:know|find out|ask|understand)|"
+    r"wonder(?:ing)?|(?:tell|let) me (?:whether|if|what|who|how)|not sure (?:whether|if))\b"
+    r".{0,80}\b(?:whether|if|what|who|which|how|when|where|why)\b"
+)
+
+
 def asks_anywhere(text: str | None) -> bool:
-    """Some sentence of the message asks ("...last week. how would we go about it")."""
+    """Some sentence of the message asks ("...last week. how would we go about it", "what I
+    want to know is whether...")."""
     if not text:
         return False
+    if "?" in text or _INDIRECT_QUESTION.search(normalize_text(text)):
+        return True
     parts = (normalize_text(part) for part in _SENTENCES.split(text))
-    return "?" in text or any(_QUESTION_START.match(part) for part in parts if part)
+    return any(_QUESTION_START.match(part) for part in parts if part)
 
 
 def fallback_route(text: str | None) -> str | None:
     """What to do with a message the NLU was unsure about that still asks one of our questions:
     "letter_form" (write to the imaging center for me), "insurance_form" (will my insurer
-    pay), "worthwhile_form" (is a second read worth it / how do we get one), "utter_disclaimer"
-    (what does this finding mean), or None."""
+    pay), "subspecialist_form" (which kind of radiologist should read it), "worthwhile_form"
+    (is a second read worth it / how do we get one), "utter_disclaimer" (what does this finding
+    mean), or None."""
     if not asks_anywhere(text) and not _WRITE_FOR_ME.search(normalize_text(text)):
         return None
     clean = normalize_text(text)
@@ -176,6 +195,8 @@ def fallback_route(text: str | None) -> str | None:
         return "letter_form"
     if _WILL_IT_PAY.search(clean) and _INSURER.search(clean):
         return "insurance_form"
+    if _WHICH_READER.search(clean):
+        return "subspecialist_form"
     if _SECOND_READ.search(clean):
         return "worthwhile_form"
     if _WHAT_IT_MEANS.search(clean) and _FROM_A_REPORT.search(clean):

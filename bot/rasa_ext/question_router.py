@@ -6,13 +6,14 @@ question is lost ("Thanks, I've noted that"). This component runs after the red-
 and, when the NLU chose an intent that does not answer a question (`inform`, `nlu_fallback`,
 `dont_know`, `out_of_scope`), or a records intent for a "write it for me" request, and
 `bot.guidance.questions.fallback_route` finds one of our questions in the message, sets the
-intent that starts that journey: write the records request, the insurance questions, is a second
-read worth it, or the no-interpretation answer. The NLU's ranking stays below it. Emergencies,
-button payloads and every other intent are left alone.
+intent that starts that journey: write the records request, the insurance questions, which kind
+of radiologist, is a second read worth it, or the no-interpretation answer. The NLU's ranking
+stays below it. Emergencies, button payloads and every other intent are left alone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent  # type: ignore[import-not-found]
@@ -30,6 +31,7 @@ from bot.guidance.questions import fallback_route
 INTENT_FOR = {
     "letter_form": "request_letter",
     "insurance_form": "ask_insurance",
+    "subspecialist_form": "find_subspecialist",
     "worthwhile_form": "ask_worthwhile",
     "utter_disclaimer": "ask_diagnosis",
 }
@@ -40,6 +42,15 @@ ROUTABLE = {
     "inform": None, "nlu_fallback": None, "dont_know": None, "out_of_scope": None,
     "records_delay": {"request_letter"}, "request_records": {"request_letter"},
 }
+# ...but a second-read question that says nothing about getting the records ("the ER doctor
+# barely looked at my CT, can somebody else check it?") is not a records question.
+RECORDS_TALK = re.compile(
+    r"\b(?:files?|cop(?:y|ies)|records?|sen(?:d|t|ding) (?:my|the|them|it|over|a)|cd|disc|dvd|"
+    r"usb|portal|request\w*|"
+    r"release\w*|ask (?:the|them|for)|get (?:my|the|his|her|them))\b",
+    re.IGNORECASE,
+)
+RECORDS_INTENTS = ("records_delay", "request_records")
 
 
 def route(message_data: dict[str, Any], text: str | None) -> bool:
@@ -52,6 +63,8 @@ def route(message_data: dict[str, Any], text: str | None) -> bool:
     journey = fallback_route(text)
     wanted = INTENT_FOR.get(journey or "")
     allowed = ROUTABLE[intent]
+    if intent in RECORDS_INTENTS and wanted == "ask_worthwhile" and not RECORDS_TALK.search(text):
+        allowed = None
     if wanted is None or wanted == intent or (allowed is not None and wanted not in allowed):
         return False
     top = {"name": wanted, "confidence": 1.0}

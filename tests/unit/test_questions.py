@@ -110,6 +110,13 @@ def test_asks_for_a_second_read(text: str, expected: bool) -> None:
         ("the mri report notes a small cyst. what is that?", "utter_disclaimer"),
         ("my ultrasound showed a nodule, is that bad", "utter_disclaimer"),
         ("what is the weather like", None),  # asks, but not about a report
+        # A long story with the real question at the end, or asked indirectly.
+        ("my girl is 6 and broke her arm at soccer, they did xrays. which type of radiologist "
+         "ought to go over them?", "subspecialist_form"),
+        ("Long day. She had an MRI of the pelvis in June and the GP is vague. Anyway I'd like to "
+         "know if medicare would pay for a second read.", "insurance_form"),
+        ("we are wondering whether somebody else should read his chest ct", "worthwhile_form"),
+        ("my knee mri was in april, i want to know who should review it", "subspecialist_form"),
         ("my name is Kim", None),
         ("", None),
     ],
@@ -124,6 +131,9 @@ def test_fallback_route(text: str, expected: str | None) -> None:
         ("we had a scan in May. how does this work", True),  # the second sentence asks
         ("fine, and what happens next", True),
         ("it was in May", False),
+        ("what I really want to know is whether my plan covers it", True),
+        ("I'm wondering if the report is enough", True),
+        ("I know what you mean", False),
         ("my dad is 81", False),
     ],
 )

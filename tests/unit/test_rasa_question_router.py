@@ -45,6 +45,14 @@ cases = [
     # A records question stays one, even when it names another doctor.
     ("which files must I ask the hospital for so a different radiologist can read them",
      "request_records", "request_records"),
+    # ...but a second-read question that says nothing about records is not a records question.
+    ("the urgent care doc barely glanced at my knee xray before sending me home. could another "
+     "radiologist look at it?", "records_delay", "ask_worthwhile"),
+    ("the clinic keeps delaying my cd, can someone else read the scan once i get it?",
+     "records_delay", "records_delay"),
+    # Which kind of radiologist, at the end of a story.
+    ("my son is 8 and fell off his bike, they did an xray of his elbow. what kind of radiologist "
+     "should look at it?", "out_of_scope", "find_subspecialist"),
 ]
 messages = [parsed(text, intent) for text, intent, _ in cases]
 component.process(messages)
