@@ -132,8 +132,10 @@ class ResumableWriter:
             sealed = chunk_size + TAG_SIZE
             stored = os.fstat(file.fileno()).st_size - HEADER.size
             chunks = stored // sealed
-            # A chunk cut short by a crash mid-write was never acknowledged: drop it.
-            file.truncate(HEADER.size + chunks * sealed)
+            # A chunk cut short by a crash mid-write was never acknowledged: drop it. (Only then:
+            # a truncate on every request costs the file system a flush on some.)
+            if stored != chunks * sealed:
+                file.truncate(HEADER.size + chunks * sealed)
             file.seek(HEADER.size + chunks * sealed)
             tail = _read_tail(path, master_key, chunks)
             size = chunks * chunk_size + len(tail)
