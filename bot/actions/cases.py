@@ -272,16 +272,24 @@ class ActionOpenCase(Action):
             phone=slot_text(tracker, "contact_phone"),
         )
         try:
-            case = await asyncio.to_thread(
-                case_service().open_case,
-                tracker.sender_id,
-                channel_of(tracker),
-                contact,
-                case_details(tracker),
-            )
+            # The slot alone is not proof: only a consent recorded for this conversation (and
+            # not withdrawn since) lets personal details be stored.
+            consented = await asyncio.to_thread(case_service().has_consent, tracker.sender_id)
+            case = None
+            if consented:
+                case = await asyncio.to_thread(
+                    case_service().open_case,
+                    tracker.sender_id,
+                    channel_of(tracker),
+                    contact,
+                    case_details(tracker),
+                )
         except StorageUnavailable:
             dispatcher.utter_message(response="utter_case_not_opened")
             return [SlotSet("case_confirmed", None)]
+        if case is None:
+            dispatcher.utter_message(response="utter_case_consent_missing")
+            return [SlotSet("case_consent", None), SlotSet("case_confirmed", None)]
         dispatcher.utter_message(
             response="utter_case_opened" if case.newly_opened else "utter_case_already_open",
             number=case.number,

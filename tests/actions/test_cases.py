@@ -229,7 +229,15 @@ async def test_summary_shows_what_the_case_will_hold(
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [CASE_YES, CASE_NO]
 
 
+def consent_recorded(granted: bool = True) -> None:
+    """What the case form's consent answer records for the fixture's conversation."""
+    from bot.cases.runtime import case_service
+
+    case_service().record_consent("test-patient", "rest", granted, "test-policy")
+
+
 async def test_open_case_is_idempotent(case_db: str, domain: dict[str, Any]) -> None:
+    consent_recorded()
     first, second = CollectingDispatcher(), CollectingDispatcher()
     tracker = make_tracker(slots=FILLED)
     events1 = slot_events(await ActionOpenCase().run(first, tracker, domain))
@@ -268,7 +276,23 @@ async def test_open_case_without_consent_opens_nothing(
     assert rows(case_db, "SELECT count(*) FROM cases") == [(0,)]
 
 
+@pytest.mark.parametrize("recorded", [None, False])
+async def test_a_consent_slot_without_a_recorded_consent_opens_nothing(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any], recorded: bool | None
+) -> None:
+    # A "yes" in the slot that the database does not back (never recorded, or withdrawn).
+    if recorded is not None:
+        consent_recorded(True)
+        consent_recorded(recorded)
+    events = await ActionOpenCase().run(dispatcher, make_tracker(slots=FILLED), domain)
+    assert slot_events(events) == {"case_consent": None, "case_confirmed": None}
+    assert responses(dispatcher) == ["utter_case_consent_missing"]
+    assert rows(case_db, "SELECT count(*) FROM cases") == [(0,)]
+    assert rows(case_db, "SELECT count(*) FROM patients") == [(0,)]
+
+
 async def opened_case(domain: dict[str, Any]) -> str:
+    consent_recorded()
     events = await ActionOpenCase().run(CollectingDispatcher(), make_tracker(slots=FILLED), domain)
     return str(slot_events(events)["case_number"])
 
