@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resumable_files")),
         sa.UniqueConstraint("public_id", name=op.f("uq_resumable_files_public_id")),
         sa.UniqueConstraint(
-            "upload_id", "position", name=op.f("uq_resumable_files_upload_id_position")
+            "upload_id", "position", name=op.f("uq_resumable_files_upload_id")
         ),
     )
     op.create_index(

@@ -42,6 +42,8 @@ OUR_TABLES = {
     "conversation_presence",
     # The records requests and their follow-ups (bot/letters/models.py).
     "records_requests",
+    # Files of resumable uploads while they arrive (migration 0009).
+    "resumable_files",
 }
 
 
