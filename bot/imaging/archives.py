@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
+from bot.imaging.names import base_name, dicom_name
 from bot.imaging.sources import InspectionLimits
 
 _EOCD = b"PK\x05\x06"
@@ -87,8 +88,15 @@ def open_archive(
 
 
 def is_java_archive(entries: list[Entry]) -> bool:
-    """A .jar (a viewer program on a CD) is a ZIP with a manifest and class files."""
-    return any(entry.name.upper() == "META-INF/MANIFEST.MF" for entry in entries)
+    """A .jar (a viewer program on a CD) is a ZIP with a manifest and class files, and no images:
+    a ZIP made by a Java tool (a manifest next to the DICOM files) is opened like any other."""
+    names = [entry.name for entry in entries]
+    return (
+        any(name.upper() == "META-INF/MANIFEST.MF" for name in names)
+        and any(name.lower().endswith(".class") for name in names)
+        and not any(base_name(name).upper() == "DICOMDIR" or dicom_name(name) is not None
+                    for name in names)
+    )
 
 
 def read_nested(stream: BinaryIO, size: int, limits: InspectionLimits) -> io.BytesIO:

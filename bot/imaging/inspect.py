@@ -2,11 +2,14 @@
 
 One bad file never spoils the rest: anything unexpected while reading a file makes that file
 "couldn't be read", and the inspection goes on. Archives are all-or-nothing: a hostile archive is
-refused whole, whatever good files it also holds.
+refused whole, whatever good files it also holds. Odd files are named for what they are: an
+empty ZIP is empty, a Word document is a Word document, and a file named like a DICOM image that
+holds something else (a program, a web page, text) is told as not a medical image file.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -18,31 +21,29 @@ from bot.imaging.archives import (
     ArchiveProblem,
     ArchiveRejected,
     Budget,
-    Entry,
     is_java_archive,
     open_archive,
     read_nested,
 )
 from bot.imaging.dicom import DamagedDicom, DicomDirectory, Instance, read_dicom
 from bot.imaging.message import compose
-from bot.imaging.pdf import PdfFinding, PdfKind, inspect_pdf
+from bot.imaging.names import dicom_name, extension, is_system_file
+from bot.imaging.office import RICH_TEXT, compound_document, zipped_document
+from bot.imaging.pdf import PdfFinding, PdfKind, classify_text, inspect_pdf
 from bot.imaging.sniff import HEAD_SIZE, Kind, Sniffed, sniff
 from bot.imaging.sources import InspectionLimits, SourceFile
 from bot.imaging.studies import build_studies
 from bot.imaging.verdict import FileGroup, Problem, Report, Study, Verdict
 
-# Only common extensions are reported back: "Jane.Doe" must not come back as ".doe".
-_COMMON_EXTENSIONS = """
-    .txt .doc .docx .rtf .odt .pages .xls .xlsx .csv .ppt .pptx .xml .json .ini .inf .log .htm
-    .html .js .css .ico .ttf .dll .exe .dat .bin .raw .img .iso .dmg .mp4 .mov .avi .wmv .mkv
-    .eml .msg .db .lnk .url .tmp .bak .sys .cab .msi .chm .hlp .nfo .cfg
-"""
-_KNOWN_EXTENSIONS = frozenset(_COMMON_EXTENSIONS.split())
-# Files an operating system adds by itself (macOS ZIPs carry a __MACOSX copy of every file):
-# set aside without a word, so a plain ZIP from a Mac does not read as a pile of rejects.
-_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db"})
-_VIEWER_KINDS = frozenset({Kind.PROGRAM, Kind.AUTORUN, Kind.HTML})
+_VIEWER_KINDS = frozenset({Kind.PROGRAM, Kind.AUTORUN})
+# Kinds whose content we cannot name better than the file's name does: a program, a web page or
+# text named IM0001.dcm is "not a medical image file", not "a viewer program".
+_NAME_FIRST_KINDS = frozenset({Kind.PROGRAM, Kind.AUTORUN, Kind.HTML, Kind.TEXT})
 _MAX_DETAILS = 5
+# A report typed out is a few kilobytes: a text file is judged on its beginning, and one larger
+# than _MAX_REPORT_TEXT (a log, a data export) is not read at all.
+_TEXT_READ = 64 * 1024
+_MAX_REPORT_TEXT = 1024 * 1024
 
 
 def _ignore(error: BaseException) -> None:
@@ -94,6 +95,8 @@ class _Findings:
     # reported as unusable otherwise.
     unknown: _Tally = field(default_factory=_Tally)
     looks_like_cd: bool = False
+    # Web pages: a CD's or an export's viewer next to images, else a page saved from somewhere.
+    web_pages: int = 0
 
     def merge(self, other: _Findings) -> None:
         self.instances.extend(other.instances)
@@ -103,6 +106,7 @@ class _Findings:
         self.rejected.merge(other.rejected)
         self.unknown.merge(other.unknown)
         self.looks_like_cd = self.looks_like_cd or other.looks_like_cd
+        self.web_pages += other.web_pages
 
 
 def inspect_files(files: Sequence[SourceFile], limits: InspectionLimits | None = None) -> Verdict:
@@ -142,7 +146,7 @@ class _Inspection:
             self.too_many_files = True
             return
         self.files_checked += 1
-        if _is_system_file(path):
+        if is_system_file(path):
             into.ignored.add("system", "os_metadata")
             return
         try:
@@ -183,14 +187,20 @@ class _Inspection:
             into.rejected.add("archive", "unsupported_format", sniffed.detail)
         elif kind is Kind.PICTURE:
             into.rejected.add("picture", "screenshot", sniffed.detail)
+        elif kind is Kind.OFFICE:
+            self._office(stream, path, size, sniffed, depth, into)
+        elif kind in _NAME_FIRST_KINDS and (named := dicom_name(path)) is not None:
+            # Named like a DICOM image, but not one inside: say so, not what it is instead.
+            into.rejected.add("unsupported", "not_dicom", named)
+        elif kind is Kind.HTML:
+            into.web_pages += 1
         elif kind in _VIEWER_KINDS:
             into.ignored.add("viewer", "viewer_software")
             into.looks_like_cd = True
-        elif _suffix(path) in DICOM_NAMES:
-            # Named like a DICOM image, but not one inside: say so, not "an unknown file".
-            into.rejected.add("unsupported", "not_dicom", _suffix(path))
+        elif kind is Kind.TEXT:
+            self._text(stream, path, size, into)
         else:
-            into.unknown.add("unsupported", "unknown_type", _extension(path))
+            _set_aside(path, into)
 
     def _dicom(
         self, stream: BinaryIO, path: str, size: int, sniffed: Sniffed, into: _Findings
@@ -204,8 +214,8 @@ class _Inspection:
         except DamagedDicom:
             into.rejected.add("damaged", "dicom")
             return
-        if found is None:
-            into.unknown.add("unsupported", "unknown_type", _extension(path))
+        if found is None:  # a bare data set that turned out not to be DICOM
+            _set_aside(path, into)
         elif isinstance(found, DicomDirectory):
             into.directories.append(found)
         else:
@@ -217,6 +227,32 @@ class _Inspection:
         finding = inspect_pdf(io.BytesIO(document), self.limits.max_pdf_pages, _report_error)
         if finding.kind in (PdfKind.REPORT, PdfKind.SCANNED):
             into.reports.append(replace(_report(finding), in_dicom=True))
+
+    def _office(
+        self, stream: BinaryIO, path: str, size: int, sniffed: Sniffed, depth: int,
+        into: _Findings,
+    ) -> None:
+        if sniffed.detail == "RTF":
+            what: str | None = RICH_TEXT
+        elif depth > 0 and size > self.limits.max_pdf_size:
+            what = None  # not read into memory: named by its extension at best
+        else:
+            # The directory is read by seeking around; a ZIP entry is read into memory once.
+            seekable = io.BytesIO(stream.read(size)) if depth > 0 else stream
+            what = compound_document(seekable, size, path)
+        if what:
+            into.rejected.add("office", "office_document", what)
+        else:  # an Outlook message, an installer...: no better name than "a file"
+            _set_aside(path, into)
+
+    def _text(self, stream: BinaryIO, path: str, size: int, into: _Findings) -> None:
+        """A report saved as plain text counts as the written report; other text is set aside."""
+        finding = (classify_text(_decode(stream.read(_TEXT_READ)))
+                   if size <= _MAX_REPORT_TEXT else None)
+        if finding is not None and finding.kind is PdfKind.REPORT:
+            into.reports.append(_report(finding))
+        else:
+            into.unknown.add("text", "not_a_report", extension(path))
 
     def _pdf(self, stream: BinaryIO, size: int, depth: int, into: _Findings) -> None:
         if depth > 0:
@@ -243,11 +279,12 @@ class _Inspection:
             stream = read_nested(stream, size, self.limits)
         archive, entries = open_archive(stream, size, self.limits, self.budget)
         with archive:
-            office = office_document(entries)
-            if office:  # .docx, .xlsx, .pptx are ZIPs inside: name the document, not its XML
+            office = zipped_document(entries)
+            if office:  # .docx, .xlsx, .odt are ZIPs inside: name the document, not its XML
                 into.rejected.add("office", "office_document", office)
                 return
-            if not entries:
+            if not any(entry.size and not is_system_file(entry.name) for entry in entries):
+                # No entries, only folders, only empty files or a Mac's extras: an empty ZIP.
                 into.rejected.add("empty", "empty_archive")
                 return
             if is_java_archive(entries):
@@ -269,6 +306,13 @@ class _Inspection:
         if self.too_many_files:
             problems.insert(0, Problem("too_many_files", blocking=True,
                                        count=self.limits.max_files))
+        if findings.web_pages:
+            if findings.looks_like_cd or findings.instances:
+                # The viewer of a CD or of a portal's export, next to the images.
+                findings.ignored.add("viewer", "viewer_software", count=findings.web_pages)
+                findings.looks_like_cd = True
+            else:
+                findings.rejected.add("web_page", "html", count=findings.web_pages)
         if findings.looks_like_cd:
             for (_, reason), count in findings.unknown.counts.items():
                 findings.ignored.add("cd_extra", reason, count=count)
@@ -297,6 +341,15 @@ class _Inspection:
             files_checked=self.files_checked,
         )
         return replace(verdict, message=compose(verdict))
+
+
+def _set_aside(path: str, into: _Findings) -> None:
+    """A file of no kind we can name: "not a medical image file" if its name says DICOM."""
+    named = dicom_name(path)
+    if named is not None:
+        into.rejected.add("unsupported", "not_dicom", named)
+    else:
+        into.unknown.add("unsupported", "unknown_type", extension(path))
 
 
 def _report_error(error: BaseException) -> None:
@@ -330,35 +383,13 @@ def _main_exam(
     return None, None
 
 
-DICOM_NAMES = (".dcm", ".dicom", ".dic")
-_OFFICE_PARTS = (("word/", "a Word document"), ("xl/", "an Excel spreadsheet"),
-                 ("ppt/", "a PowerPoint file"))
-
-
-def office_document(entries: Sequence[Entry]) -> str | None:
-    """What an Office Open XML file is ("a Word document"), from its ZIP entries; else None."""
-    names = [str(entry.name) for entry in entries]
-    if "[Content_Types].xml" not in names:
-        return None
-    return next((what for prefix, what in _OFFICE_PARTS
-                 if any(name.startswith(prefix) for name in names)), "an Office document")
-
-
-def _is_system_file(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return (
-        name.lower() in _SYSTEM_FILES
-        or name.startswith("._")
-        or "__MACOSX/" in path.replace("\\", "/")
-    )
-
-
-def _suffix(path: str) -> str:
-    name = path.rsplit("/", 1)[-1].lower()
-    return name[name.rfind(".") :] if "." in name else ""
-
-
-def _extension(path: str) -> str:
-    name = path.rsplit("/", 1)[-1].lower()
-    extension = name[name.rfind(".") :] if "." in name else ""
-    return extension if extension in _KNOWN_EXTENSIONS else ""
+def _decode(data: bytes) -> str:
+    """Text as a text editor would read it: UTF-16 with its byte-order mark, else UTF-8, else
+    Windows' Western encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        # Not final: the cut at _TEXT_READ may fall inside a character.
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")

@@ -36,6 +36,9 @@ _ARCHIVE_REASONS = {
     "protected": "it is protected by a password",
     "damaged": "it is damaged",
 }
+# Said of a document we can't read as a report (kind words, no blame): how to send it instead.
+_SEND_AS_PDF = ("If {which} your written report, please send it as a PDF ({how}) or as a photo "
+                "of the printed {pages}.")
 _UNSUPPORTED_ARCHIVE = (
     "I can't open {what} archives: please make a ZIP file instead (on Windows: right-click the "
     "folder, then Send to > Compressed folder), or upload the files themselves."
@@ -131,6 +134,12 @@ def _problem_sentences(problems: Sequence[Problem], studies: Sequence[Study]) ->
         if problem.code == "mixed_patients":
             sentences.insert(0, "These files seem to belong to more than one person: please "
                                 "upload only your own.")
+        elif problem.code == "cd_incomplete" and not studies:
+            sentences.append(
+                "I found only the CD's index file (DICOMDIR), which lists "
+                f"{plural(problem.count or 0, 'file')} that weren't uploaded: please upload the "
+                "whole CD folder, with all its subfolders."
+            )
         elif problem.code == "cd_incomplete":
             sentences.append(
                 f"The CD's index lists {plural(problem.count or 0, 'more file')} than were "
@@ -227,13 +236,20 @@ def _rejected_sentences(rejected: Sequence[FileGroup], *, usable: bool) -> list[
             )
         elif group.kind == "empty" and group.reason == "empty_archive":
             was = "was" if count == 1 else "were"
-            sentences.append(f"{plural(count, 'ZIP file')} {was} empty, with no files inside: "
-                             "please make the ZIP again from the folder with the files.")
+            sentences.append(f"{plural(count, 'ZIP file')} {was} empty, with nothing inside to "
+                             "check: please make the ZIP again from the folder with the files.")
         elif group.kind == "office":
-            what = " and ".join(group.details) or "an Office document"
+            sentences.append(_unread_documents(_documents(count, group.details), count,
+                                               "File, then Save as or Export, and choose PDF"))
+        elif group.kind == "web_page":
+            pages = "a web page (HTML)" if count == 1 else f"{count} web pages (HTML)"
+            sentences.append(_unread_documents(pages, count, "open it, then Print and choose "
+                                                             "Save as PDF"))
+        elif group.kind == "text":
+            verb = "doesn't" if count == 1 else "don't"
             sentences.append(
-                f"I can't check {what} here: if it's the written report, please save it as a "
-                "PDF (File, then Save as or Export) and send the PDF."
+                f"{plural(count, 'text file')}{_in_brackets(group.details)} {verb} look like a "
+                f"radiology report, so I set {'it' if count == 1 else 'them'} aside."
             )
         elif group.kind == "unsupported" and group.reason == "not_dicom":
             named = "is named" if count == 1 else "are named"
@@ -264,6 +280,24 @@ def _rejected_sentences(rejected: Sequence[FileGroup], *, usable: bool) -> list[
                 f"{'it' if count == 1 else 'them'} aside."
             )
     return sentences
+
+
+def _documents(count: int, details: Sequence[str]) -> str:
+    """"a Word document", "2 spreadsheets", "2 documents (a Word document, a presentation)"."""
+    if count == 1:
+        return details[0] if details else "an Office document"
+    if len(details) == 1:
+        head, _, tail = (details[0].partition(" ")[2] or details[0]).partition(" (")
+        return f"{count} {head}s" + (f" ({tail}" if tail else "")
+    return f"{count} documents{_in_brackets(details)}"
+
+
+def _unread_documents(what: str, count: int, how: str) -> str:
+    if count == 1:
+        return (f"I couldn't read {what} as a report. "
+                + _SEND_AS_PDF.format(which="it's", how=how, pages="page"))
+    return (f"I couldn't read {what} as reports. "
+            + _SEND_AS_PDF.format(which="one of them is", how=how, pages="pages"))
 
 
 def _note_sentences(problems: Sequence[Problem]) -> list[str]:

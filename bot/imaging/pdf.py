@@ -1,5 +1,7 @@
 """Is this PDF the written radiology report? Which exam, which date? Never what it says.
 
+`classify_text` also judges a report saved as plain text (a .txt from a portal or an email).
+
 Text comes from pypdf, at most `max_pages` pages, and pypdf's errors are caught: a damaged or
 hostile PDF is just a PDF that could not be read. Images are recognised from the page resources,
 without decoding them.
@@ -139,7 +141,7 @@ def _inspect(stream: BinaryIO, max_pages: int) -> PdfFinding:
     if len(text.strip()) < _MIN_TEXT:
         kind = PdfKind.SCANNED if has_pictures else PdfKind.EMPTY
         return PdfFinding(kind, pages=page_count)
-    return _classify_text(text, page_count)
+    return classify_text(text, page_count)
 
 
 def _text_and_pictures(reader: PdfReader, max_pages: int) -> tuple[str, bool]:
@@ -160,7 +162,10 @@ def _text_and_pictures(reader: PdfReader, max_pages: int) -> tuple[str, bool]:
     return "\n".join(texts), has_pictures
 
 
-def _classify_text(text: str, pages: int) -> PdfFinding:
+def classify_text(text: str, pages: int = 0) -> PdfFinding:
+    """REPORT (with exam, date and sections) when the text reads like a radiology report, with
+    findings or an impression; OTHER otherwise."""
+    text = text[:_MAX_TEXT]
     sections = tuple(name for name, pattern in _SECTION_PATTERNS if pattern.search(text))
     exam_type, body_part = _exam(text)
     has_conclusion = "findings" in sections or "impression" in sections

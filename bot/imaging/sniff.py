@@ -24,6 +24,8 @@ class Kind(StrEnum):
     PROGRAM = "program"  # Windows/Linux/macOS executables, Java classes: viewer software
     AUTORUN = "autorun"
     HTML = "html"
+    OFFICE = "office"  # a legacy Word/Excel/PowerPoint file (OLE2) or an RTF document
+    TEXT = "text"  # plain text: notes, a report saved as .txt, a CSV...
     EMPTY = "empty"
     UNKNOWN = "unknown"
 
@@ -33,7 +35,7 @@ class Sniffed:
     kind: Kind
     # For DICOM_NO_PREAMBLE: whether the data set is implicit VR (else explicit VR little endian).
     implicit_vr: bool = False
-    # For PICTURE: "JPEG", "PNG"...
+    # For PICTURE: "JPEG", "PNG"...; OTHER_ARCHIVE: "RAR"...; OFFICE: "OLE2" or "RTF"
     detail: str = ""
 
 
@@ -73,6 +75,7 @@ _PROGRAMS: tuple[bytes, ...] = (
     b"\xcf\xfa\xed\xfe",
     b"\xce\xfa\xed\xfe",
 )
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _AUTORUN = re.compile(rb"^\s*\[autorun\]", re.IGNORECASE | re.MULTILINE)
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<frameset[\s>]", re.IGNORECASE)
 
@@ -100,6 +103,10 @@ def sniff(head: bytes, size: int) -> Sniffed:
         return Sniffed(Kind.PICTURE, detail="WebP")
     if head.startswith(_PROGRAMS):
         return Sniffed(Kind.PROGRAM)
+    if head.startswith(_OLE2):
+        return Sniffed(Kind.OFFICE, detail="OLE2")
+    if head.startswith(b"{\\rtf"):
+        return Sniffed(Kind.OFFICE, detail="RTF")
     headless = _bare_dataset_encoding(head, size)
     if headless is not None:
         return Sniffed(Kind.DICOM_NO_PREAMBLE, implicit_vr=headless)
@@ -108,6 +115,8 @@ def sniff(head: bytes, size: int) -> Sniffed:
         return Sniffed(Kind.AUTORUN)
     if text.lstrip().startswith(b"<") and _HTML.search(text):
         return Sniffed(Kind.HTML)
+    if _is_text(text):
+        return Sniffed(Kind.TEXT)
     return Sniffed(Kind.UNKNOWN)
 
 
@@ -117,6 +126,14 @@ def _as_text(head: bytes) -> bytes:
         encoding = "utf-16-le" if head[0] == 0xFF else "utf-16-be"
         return head[2:].decode(encoding, "ignore").encode("ascii", "ignore")
     return head.removeprefix(b"\xef\xbb\xbf")
+
+
+def _is_text(text: bytes) -> bool:
+    """No NUL and next to no control characters: what binary formats are full of."""
+    if not text or b"\x00" in text:
+        return False
+    controls = sum(1 for byte in text if byte < 0x20 and byte not in b"\t\n\r\f\x1a")
+    return controls * 100 <= len(text)
 
 
 def _meta_sop_class(head: bytes) -> str | None:

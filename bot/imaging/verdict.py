@@ -148,7 +148,8 @@ class FileGroup:
     kind: str
     reason: str
     count: int
-    # Short, harmless details: file extensions (".docx") or picture formats ("JPEG").
+    # Short, harmless details: file extensions (".txt"), picture formats ("JPEG") or what a
+    # document is ("a Word document").
     details: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

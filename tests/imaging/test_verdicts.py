@@ -52,7 +52,7 @@ def test_cd_folder_ignores_the_viewer_and_uses_the_dicomdir(tmp_path: Path) -> N
     assert verdict.ok
     [study] = verdict.studies
     assert (study.series_count, study.image_count) == (2, 6)
-    assert ignored(verdict) == {("viewer", "viewer_software"): 3, ("cd_extra", "unknown_type"): 1}
+    assert ignored(verdict) == {("viewer", "viewer_software"): 3, ("cd_extra", "not_a_report"): 1}
     assert verdict.rejected == ()
     assert "viewer program files" in verdict.message
     assert "ignored (not needed)" in verdict.message
@@ -266,9 +266,9 @@ def test_empty_file_is_rejected_with_a_message(tmp_path: Path) -> None:
 
 def test_unknown_file_is_rejected_with_its_extension_only(tmp_path: Path) -> None:
     verdict = inspect_paths([factory.unknown_file(tmp_path, "Jane Doe notes.docx")], tmp_path)
-    assert rejected(verdict) == {("unsupported", "unknown_type"): 1}
+    assert rejected(verdict) == {("text", "not_a_report"): 1}
     assert verdict.rejected[0].details == (".docx",)
-    assert "1 file (.docx) isn't a scan image or a report" in verdict.message
+    assert "1 text file (.docx) doesn't look like a radiology report" in verdict.message
     assert "Jane" not in str(verdict.to_dict())
 
 
@@ -374,7 +374,7 @@ def test_rar_and_7zip_archives_are_refused_with_advice() -> None:
 def test_unusual_extensions_are_not_echoed(tmp_path: Path) -> None:
     verdict = inspect_paths([factory.unknown_file(tmp_path, "Jane.Doe")], tmp_path)
     assert verdict.rejected[0].details == ()
-    assert "1 file isn't a scan image or a report" in verdict.message
+    assert "1 text file doesn't look like a radiology report" in verdict.message
 
 
 def test_files_a_mac_adds_to_a_zip_are_set_aside_silently(tmp_path: Path) -> None:
@@ -403,7 +403,7 @@ def test_an_empty_zip_is_called_empty(tmp_path: Path) -> None:
     zipfile.ZipFile(archive, "w").close()
     verdict = inspect_paths([archive], tmp_path)
     assert rejected(verdict) == {("empty", "empty_archive"): 1}
-    assert "1 ZIP file was empty, with no files inside" in verdict.message
+    assert "1 ZIP file was empty, with nothing inside to check" in verdict.message
     assert "damaged" not in verdict.message
 
 
@@ -426,8 +426,8 @@ def test_a_word_document_is_a_word_document_not_a_pile_of_xml(tmp_path: Path) ->
         office.writestr("word/styles.xml", "<w:styles/>")
     verdict = inspect_paths([document], tmp_path)
     assert rejected(verdict) == {("office", "office_document"): 1}
-    assert "I can't check a Word document here" in verdict.message
-    assert "save it as a PDF" in verdict.message and ".xml" not in verdict.message
+    assert "I couldn't read a Word document as a report." in verdict.message
+    assert "please send it as a PDF" in verdict.message and ".xml" not in verdict.message
 
 
 def test_a_spreadsheet_inside_a_cd_zip_is_named_too(tmp_path: Path) -> None:
@@ -438,4 +438,4 @@ def test_a_spreadsheet_inside_a_cd_zip_is_named_too(tmp_path: Path) -> None:
         office.writestr("xl/workbook.xml", "<workbook/>")
     verdict = inspect_paths([*series, sheet], tmp_path)
     assert verdict.ok
-    assert "I can't check an Excel spreadsheet here" in verdict.message
+    assert "I couldn't read a spreadsheet as a report." in verdict.message
