@@ -157,11 +157,12 @@ class TusApi:
         )
 
     async def create(self, request: Request) -> Response:
-        if (wrong_version := _version_refusal(request)) is not None:
-            return wrong_version
         limits = self._settings.upload_limits
         try:
+            # The caller first (an anonymous one learns nothing), then the protocol's rules.
             conversation_id = errors.authorize(self._settings.secret_key, token_of(request))
+            if (wrong_version := _version_refusal(request)) is not None:
+                return wrong_version
             length = _non_negative(request.headers.get("upload-length"))
             if length is None:  # creation-defer-length is not offered
                 return _tus_error(400, "Upload-Length is required")
@@ -195,8 +196,6 @@ class TusApi:
         )
 
     async def head(self, file_id: str, request: Request) -> Response:
-        if (wrong_version := _version_refusal(request)) is not None:
-            return wrong_version
         found = await self._file(file_id, request)
         if isinstance(found, Response):
             return found
@@ -215,6 +214,10 @@ class TusApi:
         )
 
     async def patch(self, file_id: str, request: Request) -> Response:
+        try:
+            errors.authorize(self._settings.secret_key, token_of(request))
+        except UploadRefused as refused:
+            return _tus_refusal(refused)
         if (wrong_version := _version_refusal(request)) is not None:
             return wrong_version
         if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_CONTENT_TYPE:
@@ -260,10 +263,10 @@ class TusApi:
         )
 
     async def terminate(self, file_id: str, request: Request) -> Response:
-        if (wrong_version := _version_refusal(request)) is not None:
-            return wrong_version
         try:
             conversation_id = errors.authorize(self._settings.secret_key, token_of(request))
+            if (wrong_version := _version_refusal(request)) is not None:
+                return wrong_version
             removed = await asyncio.to_thread(self._files.terminate, conversation_id, file_id)
         except UploadRefused as refused:
             return _tus_refusal(refused)
@@ -274,9 +277,12 @@ class TusApi:
         return Response(status_code=204, headers=_tus_headers())
 
     async def _file(self, file_id: str, request: Request) -> ResumableState | Response:
-        """The caller's file, 404 for an unknown or another conversation's, 410 once expired."""
+        """The caller's file, 404 for an unknown or another conversation's, 410 once expired
+        (412 first when a known caller speaks another tus version)."""
         try:
             conversation_id = errors.authorize(self._settings.secret_key, token_of(request))
+            if (wrong_version := _version_refusal(request)) is not None:
+                return wrong_version
             state = await asyncio.to_thread(self._files.file, conversation_id, file_id)
         except UploadRefused as refused:
             return _tus_refusal(refused)

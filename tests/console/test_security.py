@@ -24,6 +24,8 @@ PUBLIC_ROUTES = {
     ("GET", "/widget.js"),
     ("GET", "/widget.css"),
     ("POST", "/api/sessions"),
+    # tus capability discovery (version, extensions, max size): what any tus client asks first.
+    ("OPTIONS", "/api/tus"),
 } | {("GET", path) for path in PUBLIC_PATHS} | {("POST", "/console/login")}
 
 
