@@ -14,12 +14,15 @@ case "$TRACKER_URL" in
 esac
 : "${LOCK_STORE:=in_memory}"
 : "${REDIS_HOST:=127.0.0.1}"
+: "${REDIS_PORT:=6379}"
+: "${REDIS_DB:=1}"
+: "${REDIS_PASSWORD:=}"  # a secret: set it in the environment, never in a file of the repository
 : "${ACTION_ENDPOINT_URL:=http://127.0.0.1:$ACTION_PORT/webhook}"
 : "${RASA_URL:=http://127.0.0.1:$RASA_PORT}"
 : "${MODEL_DIR:=$VAR_DIR/models}"
 : "${MODEL_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/secondread/models}"
 export VAR_DIR RASA_PORT ACTION_PORT WEB_PORT BIND_HOST DATABASE_URL TRACKER_URL TRACKER_DIALECT \
-  LOCK_STORE REDIS_HOST ACTION_ENDPOINT_URL RASA_URL \
+  LOCK_STORE REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD ACTION_ENDPOINT_URL RASA_URL \
   MODEL_DIR MODEL_CACHE_DIR
 mkdir -p "$VAR_DIR" "$MODEL_DIR" "$VAR_DIR/logs"
 # Python warnings and TensorFlow's start-up chatter hide the useful lines.

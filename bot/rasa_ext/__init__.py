@@ -1,2 +1,2 @@
-"""Extensions loaded by the Rasa server (Python 3.10, `.venv-rasa`): stdlib and rasa imports
-only, like bot/channels."""
+"""Extensions loaded by the Rasa server (Python 3.10, `.venv-rasa`): stdlib, rasa and Rasa's own
+dependencies (redis) only, like bot/channels."""
