@@ -37,9 +37,10 @@ class UploadLimits:
 class TelegramSettings:
     """The Telegram bridge (bot/telegram) and its notifier (bot/notify/telegram).
 
-    TELEGRAM_BOT_TOKEN is needed by two processes, with the same VAR_DIR (its telegram.db says
-    which chat each conversation is): the bridge (`python -m bot.telegram`), and the web app,
-    which delivers upload verdicts that arrive after the chat's turn, and staff replies, to
+    TELEGRAM_BOT_TOKEN is needed by two processes, sharing the bridge's state, which says which
+    chat each conversation is (the PostgreSQL database, or on SQLite the same VAR_DIR's
+    telegram.db; bot/notify/telegram/state.py): the bridge (`python -m bot.telegram`), and the
+    web app, which delivers upload verdicts that arrive after the chat's turn, and staff replies, to
     Telegram chats through the Bot API. The web app also needs RASA_API_TOKEN to ask Rasa for
     those verdicts. No token: the bridge and the notifier stay off. `python -m bot.telegram
     --check-config` says whether a configuration works (`make run` and `make telegram` run it).

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import URL
 
 import bot.letters.models  # the records requests (registered on Base.metadata too)
+import bot.notify.telegram.tables  # the Telegram bridge's telegram_* tables
 import bot.staff.models  # noqa: F401  (registers the console's tables on Base.metadata)
 from bot.cases.models import Base
 from bot.db import database_url, include_object, make_engine

@@ -107,7 +107,8 @@ async def running(
     found = problems(settings)
     if found:
         raise ConfigError("; ".join(found))
-    state = BridgeState.in_var_dir(settings.var_dir)
+    state = BridgeState.for_settings(settings)
+    state.import_file(settings.var_dir)  # a telegram.db from before the shared database
     state.prune()
     adopt_legacy_conversations(state, tracker_db_url)
     rasa = RasaClient(

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 import bot.letters.models  # the records requests are ours too
+import bot.notify.telegram.tables  # the Telegram bridge's state (telegram_*) too
 import bot.staff.models  # noqa: F401  (the console's tables are ours too)
 from bot.cases.models import AuditEntry, Base
 from bot.db import alembic_config, include_object, make_engine, migrate
@@ -44,6 +45,14 @@ OUR_TABLES = {
     "records_requests",
     # Files of resumable uploads while they arrive (migration 0009).
     "resumable_files",
+    # The Telegram bridge's state, used when the database is PostgreSQL
+    # (bot/notify/telegram/tables.py).
+    "telegram_processed_updates",
+    "telegram_red_flag_answers",
+    "telegram_chats",
+    "telegram_prompts",
+    "telegram_buttons",
+    "telegram_report_photo_wanted",
 }
 
 

@@ -5,7 +5,8 @@ from Rasa's trigger_intent (bot.notify.rasa) and hands them here. Rendering, sen
 button ids live here, one floor below the bridge (bot.telegram) and the web app, which both use
 them, so a button pressed later reaches the bridge like any other. Offline (does nothing)
 without TELEGRAM_BOT_TOKEN: the web app needs the token as much as the bridge does (see
-bot/config.py), and the same VAR_DIR, whose telegram.db says which chat a conversation is.
+bot/config.py), and the bridge's state (bot/notify/telegram/state.py: the shared PostgreSQL
+database, or on SQLite the same VAR_DIR's telegram.db), which says which chat a conversation is.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ async def _deliver(sender_id: str, items: Sequence[Outgoing], settings: Settings
         return
     if not items:
         return
-    state = BridgeState.in_var_dir(settings.var_dir)
+    state = BridgeState.for_settings(settings)
     try:
         chat_id = state.chat_of(sender_id)
         if chat_id is None:
