@@ -26,6 +26,7 @@ from bot.cases import (
 )
 from bot.cases.models import StatusLookupFailure
 from bot.cases.numbers import ALPHABET, check_symbol
+from bot.cases.runtime import case_service
 from tests.actions.conftest import make_tracker, rendered, slot_events
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 
@@ -163,12 +164,18 @@ async def ask(
     return str(rendered(reply, domain, tracker)["text"])  # as the patient reads it
 
 
+async def opened_case(domain: dict[str, Any]) -> str:
+    """The patient's case, opened through the action after the consent the form records."""
+    case_service().record_consent("test-patient", "rest", True, "test-policy")
+    opened = await ActionOpenCase().run(CollectingDispatcher(), make_tracker(slots=FILLED), domain)
+    return str(slot_events(opened)["case_number"])
+
+
 async def test_action_refuses_guesses_spread_over_sender_ids(
     case_db: str,
     domain: dict[str, Any],
 ) -> None:
-    opened = await ActionOpenCase().run(CollectingDispatcher(), make_tracker(slots=FILLED), domain)
-    number = str(slot_events(opened)["case_number"])
+    number = await opened_case(domain)
     for i in range(CASE_NUMBER_FAILURE_LIMIT):
         assert "couldn't find" in await ask(domain, f"telegram:{1000 + i}", number, "1999-01-01")
     for i in range(10):
@@ -185,8 +192,7 @@ async def test_action_limits_a_client_address_from_the_channel(
     case_db: str,
     domain: dict[str, Any],
 ) -> None:
-    opened = await ActionOpenCase().run(CollectingDispatcher(), make_tracker(slots=FILLED), domain)
-    number = str(slot_events(opened)["case_number"])
+    number = await opened_case(domain)
     same_client = {"client_address": "203.0.113.9"}
     for i in range(CLIENT_FAILURE_LIMIT):
         await ask(domain, f"web-{i}", _unknown(number, i), "1980-03-14", same_client)
