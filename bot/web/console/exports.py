@@ -1,0 +1,65 @@
+"""Download de-identified copy: a ZIP of an upload's DICOM images with the PS3.15 Annex E basic
+profile applied, for teaching or quality review (issue 22). Any signed-in staff member may make
+one (the copy carries no identity in its headers; the README inside lists the images that may
+still show it in their pixels). A POST with the console's CSRF token, since every copy is
+audited; the original stays available to admins only, from the file list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from bot.staff.exports import DeidentifiedZip, Exports, NothingToExport, UploadNotFound
+from bot.web.console.security import PREFIX, ConsoleRoute, Services, StaffPost
+from bot.web.console.templates import back_with_notice, case_url, conversation_url
+from bot.web.console.uploads import CHUNK, FileKey
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
+
+
+def exports(services: Services) -> Exports:
+    return Exports(services.sessions, services.settings, services.clock)
+
+
+def zip_response(made: DeidentifiedZip) -> Response:
+    """The copy, streamed from its temporary file; the file is closed (and so removed) once
+    sent, or when the client goes away."""
+
+    def chunks() -> Iterator[bytes]:
+        with made.file:
+            while block := made.file.read(CHUNK):
+                yield block
+
+    return StreamingResponse(chunks(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{made.filename}"',
+        "Content-Length": str(made.size),
+    }, background=BackgroundTask(made.file.close))
+
+
+@router.post("/cases/{number}/uploads/{upload_id}/deidentified")
+def case_copy(
+    number: str, upload_id: FileKey, principal: StaffPost, services: Services
+) -> Response:
+    try:
+        made = exports(services).for_case(principal, number, upload_id)
+    except UploadNotFound as error:
+        raise HTTPException(404, "No such upload.") from error
+    except NothingToExport as error:
+        return back_with_notice(case_url(number), str(error))
+    return zip_response(made)
+
+
+@router.post("/conversations/{conversation_id}/uploads/{upload_id}/deidentified")
+def conversation_copy(
+    conversation_id: str, upload_id: FileKey, principal: StaffPost, services: Services
+) -> Response:
+    try:
+        made = exports(services).for_conversation(principal, conversation_id, upload_id)
+    except UploadNotFound as error:
+        raise HTTPException(404, "No such upload.") from error
+    except NothingToExport as error:
+        return back_with_notice(conversation_url(conversation_id), str(error))
+    return zip_response(made)
