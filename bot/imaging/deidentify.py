@@ -692,7 +692,3 @@ def readme(summary: ExportSummary, made_at: datetime) -> str:
     lines.append("")
     return "\n".join(lines)
 
-
-def read_exported(data: bytes) -> Dataset:
-    """One exported file read back (tests and checks): never forced."""
-    return dcmread(io.BytesIO(data))
