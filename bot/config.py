@@ -4,6 +4,11 @@ Every process calls `Settings.load()`: it refuses to start when a key is missing
 of the built-in placeholders, unless `SECONDREAD_DEV_MODE=1` (what `make run` and the tests set),
 in which case missing keys are generated once into `VAR_DIR` (the files scripts/env.sh uses).
 `Settings.from_env()` only parses, without that check: for tests and tools that build their own.
+
+The shell's scripts and Rasa (whose endpoints.yml reads the environment) get the same defaults
+from here: scripts/env.sh evaluates `python -m bot.config --shell`, which prints, as shell
+assignments, every variable they read that the environment leaves unset (`shell_defaults`).
+This module uses the standard library only, so any Python 3 can run it before `make install`.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import shlex
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +27,17 @@ GB = 1024**3
 BUILTIN_SECRET_KEY = "development-only-secret-key-change-me"
 BUILTIN_STORAGE_KEY = b"\0" * 32
 MIN_SECRET_CHARS = 16
+DEFAULT_RASA_PORT = 5005
+# Rasa's lock store (endpoints.yml names every one of these; Rasa refuses a file whose
+# ${VARIABLE} is unset): one server, in memory. LOCK_STORE=redis and the REDIS_* variables for
+# several Rasa servers (scripts/rasa-serve). Only Rasa reads them.
+LOCK_STORE_DEFAULTS = {
+    "LOCK_STORE": "in_memory",
+    "REDIS_HOST": "127.0.0.1",
+    "REDIS_PORT": "6379",
+    "REDIS_DB": "1",
+    "REDIS_PASSWORD": "",  # a secret: set it in the environment, never in a file of the repo
+}
 
 
 class ConfigError(ValueError):
@@ -64,6 +82,8 @@ class Settings:
     var_dir: Path
     rasa_url: str
     web_port: int
+    # Where `rasa run` listens (RASA_PORT); RASA_URL defaults to it on 127.0.0.1.
+    rasa_port: int = DEFAULT_RASA_PORT
     # Signs conversation and upload tokens (HS256 JWTs); Rasa's socket.io channel shares it.
     secret_key: str = BUILTIN_SECRET_KEY
     # 32 raw bytes for AES-256-GCM encryption of stored uploads.
@@ -168,11 +188,13 @@ class Settings:
         env = dict(os.environ if env is None else env)
         web_port = int(env.get("WEB_PORT", "8000"))
         defaults = UploadLimits()
-        rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+        rasa_port = int(env.get("RASA_PORT", DEFAULT_RASA_PORT))
+        rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/")
         return cls(
             var_dir=Path(env.get("VAR_DIR") or "var"),
             rasa_url=rasa_url,
             web_port=web_port,
+            rasa_port=rasa_port,
             secret_key=env.get("SECONDREAD_SECRET_KEY", cls.secret_key),
             storage_key=_storage_key(env.get("SECONDREAD_STORAGE_KEY")),
             public_url=env.get("PUBLIC_URL", f"http://127.0.0.1:{web_port}").rstrip("/"),
@@ -202,7 +224,7 @@ class Settings:
             action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
             bind_host=env.get("BIND_HOST", cls.bind_host),
             action_port=int(env.get("ACTION_PORT", cls.action_port)),
-            trusted_proxies=tuple(env.get("TRUSTED_PROXIES", "").replace(",", " ").split()),
+            trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             dev_mode=env.get("SECONDREAD_DEV_MODE", "") == "1",
             database_url=env.get("DATABASE_URL", ""),
             inactive_retention_days=_positive(
@@ -212,6 +234,52 @@ class Settings:
             nppes_offline=env.get("NPPES_OFFLINE", "") in ("1", "true"),
             follow_up_round_seconds=max(1.0, float(env.get("FOLLOW_UP_ROUND_SECONDS", "900"))),
         )
+
+
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """TRUSTED_PROXIES: addresses or networks, separated by spaces or commas."""
+    return tuple(value.replace(",", " ").split())
+
+
+def shell_defaults(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
+    """The variables scripts/env.sh exports that `env` leaves unset or empty, with the values
+    this module gives them: the shell's scripts, Rasa's endpoints.yml and our processes then
+    read one machine. VAR_DIR is made absolute (`cwd`/var), as scripts change directory. In
+    development mode the keys are read from (or generated once into) VAR_DIR, as load() does."""
+    given = {name: value for name, value in env.items() if value}
+    defaults: dict[str, str] = {}
+
+    def default(name: str, value: object) -> None:
+        if name not in given:
+            defaults[name] = given[name] = str(value)
+
+    default("VAR_DIR", cwd / "var")
+    default("SECONDREAD_DEV_MODE", "1")  # production never sources env.sh (deploy/systemd/)
+    settings = Settings.from_env(given)
+    if settings.dev_mode:
+        settings = settings._with_dev_keys()
+        default("SECONDREAD_SECRET_KEY", settings.secret_key)
+        default("SECONDREAD_STORAGE_KEY", base64.b64encode(settings.storage_key).decode())
+        default("ACTION_SERVER_TOKEN", settings.action_server_token)
+        default("RASA_API_TOKEN", settings.rasa_api_token)
+    default("RASA_PORT", settings.rasa_port)
+    default("ACTION_PORT", settings.action_port)
+    default("WEB_PORT", settings.web_port)
+    default("BIND_HOST", settings.bind_host)
+    default("RASA_URL", settings.rasa_url)
+    default("PUBLIC_URL", settings.public_url)
+    default("DATABASE_URL", settings.database)
+    # Rasa (SQLAlchemy 1.4 with psycopg2) uses the same database under the plain driver name.
+    default("TRACKER_URL", given["DATABASE_URL"].replace("+psycopg", ""))
+    postgres = given["TRACKER_URL"].startswith("postgres")
+    default("TRACKER_DIALECT", "postgresql" if postgres else "sqlite")
+    for name, value in LOCK_STORE_DEFAULTS.items():
+        default(name, value)
+    default("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{settings.action_port}/webhook")
+    default("MODEL_DIR", settings.var_dir / "models")
+    cache = given.get("XDG_CACHE_HOME") or Path(given.get("HOME") or Path.home()) / ".cache"
+    default("MODEL_CACHE_DIR", Path(cache) / "secondread" / "models")
+    return defaults
 
 
 def _dev_key(path: Path, make: Callable[[], str]) -> str:
@@ -243,3 +311,14 @@ def _positive(name: str, value: str) -> int:
     if number < 1:
         raise ConfigError(f"{name} must be a whole number of days, at least 1")
     return number
+
+
+if __name__ == "__main__":  # `python -m bot.config --shell`: what scripts/env.sh evaluates
+    if sys.argv[1:] != ["--shell"]:
+        sys.exit("usage: python -m bot.config --shell")
+    try:
+        assignments = shell_defaults(os.environ, Path.cwd())
+    except (ConfigError, ValueError) as error:
+        sys.exit(f"configuration: {error}")
+    for name, value in assignments.items():
+        print(f"{name}={shlex.quote(value)}")

@@ -18,6 +18,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.config import parse_trusted_proxies
+
 KEY = "client_address"
 
 
@@ -53,6 +55,5 @@ def address_ref(secret: str, address: str | None) -> str | None:
 
 
 def trusted_proxies(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """TRUSTED_PROXIES as bot/config.py reads it (space or comma separated)."""
-    value = (os.environ if env is None else env).get("TRUSTED_PROXIES", "")
-    return tuple(value.replace(",", " ").split())
+    """TRUSTED_PROXIES, read as bot/config.py reads it (its one parser)."""
+    return parse_trusted_proxies((os.environ if env is None else env).get("TRUSTED_PROXIES", ""))
