@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -30,7 +31,19 @@ TelegramSend = Callable[[str, str], Awaitable[None]]
 
 
 class TakeoverFailed(Exception):
-    """Rasa could not be reached or refused the event; nothing was delivered."""
+    """Rasa could not be reached or refused the event; nothing was delivered. `step` names what
+    the staff member asked for: "pause", "reply" or "resume"."""
+
+    step = ""
+
+
+@contextmanager
+def _step(step: str) -> Iterator[None]:
+    try:
+        yield
+    except TakeoverFailed as error:
+        error.step = step
+        raise
 
 
 def staff_message(display_name: str, text: str) -> str:
@@ -63,19 +76,22 @@ class Takeover:
 
     async def pause(self, conversation_id: str, display_name: str, username: str) -> None:
         """The bot stops answering, and the patient is told who has joined."""
-        await self._append(conversation_id, {"event": "pause", "timestamp": time.time()})
-        await self._say(conversation_id, joined_line(display_name), username)
+        with _step("pause"):
+            await self._append(conversation_id, {"event": "pause", "timestamp": time.time()})
+            await self._say(conversation_id, joined_line(display_name), username)
 
     async def resume(self, conversation_id: str, username: str) -> None:
         """The patient is told the assistant answers again, then it does."""
-        await self._say(conversation_id, BACK_LINE, username)
-        await self._append(conversation_id, {"event": "resume", "timestamp": time.time()})
+        with _step("resume"):
+            await self._say(conversation_id, BACK_LINE, username)
+            await self._append(conversation_id, {"event": "resume", "timestamp": time.time()})
 
     async def reply(
         self, conversation_id: str, text: str, display_name: str, username: str
     ) -> str:
         """Record and deliver one staff message; returns how it was delivered."""
-        return await self._say(conversation_id, staff_message(display_name, text), username)
+        with _step("reply"):
+            return await self._say(conversation_id, staff_message(display_name, text), username)
 
     async def _say(self, conversation_id: str, message: str, username: str) -> str:
         event = {

@@ -20,10 +20,9 @@ from bot.cases.status import CaseStatus, can_transition
 from bot.guidance.vocabulary import exam_words
 from bot.staff import audit
 from bot.staff.models import StaffUser
-from bot.staff.records import Principal
+from bot.staff.records import FileNotFound, Principal, Refused, note_text
 
 PAGE_SIZE = 25
-MAX_NOTE = 5000
 
 
 @dataclass(frozen=True)
@@ -207,9 +206,7 @@ class Casework:
         return view
 
     def add_note(self, principal: Principal, case_number: str, body: str) -> None:
-        text = body.strip()
-        if not text or len(text) > MAX_NOTE:
-            raise ValueError(f"a note has 1 to {MAX_NOTE} characters")
+        text = note_text(body)
         now = self._clock()
         with self._sessions.begin() as session:
             case = self._case(session, case_number)
@@ -227,7 +224,7 @@ class Casework:
                     select(StaffUser.id).where(StaffUser.username == username, StaffUser.active)
                 )
                 if exists is None:
-                    raise ValueError("no active staff member of that name")
+                    raise Refused("no active staff member of that name")
             previous = case.assigned_to
             case.assigned_to = username
             case.updated_at = now
@@ -249,7 +246,7 @@ class Casework:
                        UploadFile.position == position)
             ).first()
             if found is None:
-                raise CaseNotFound(case_number)
+                raise FileNotFound(f"no such file in case {case_number}")
             session.add(audit.staff_entry(
                 principal, now, "upload.file_downloaded", "case", case.number,
                 {"upload": upload_id, "position": position}))
@@ -269,7 +266,7 @@ class Casework:
                        UploadFile.position == position)
             ).first()
             if found is None:
-                raise LookupError("no such file")
+                raise FileNotFound("no such file in that conversation")
             ref = audit.conversation_ref(secret, conversation_id)
             session.add(audit.staff_entry(
                 principal, now, "upload.file_downloaded", "conversation", ref,

@@ -77,3 +77,22 @@ class AccountExists(ValueError):
 
 class AccountNotFound(LookupError):
     pass
+
+
+class FileNotFound(LookupError):
+    """No such stored file in that case or conversation."""
+
+
+class Refused(ValueError):
+    """A staff member's request that a rule turns down; the message, for them, says which."""
+
+
+MAX_NOTE = 5000
+
+
+def note_text(body: str) -> str:
+    """A note as stored: trimmed, 1 to MAX_NOTE characters."""
+    text = body.strip()
+    if not text or len(text) > MAX_NOTE:
+        raise Refused(f"a note has 1 to {MAX_NOTE} characters")
+    return text

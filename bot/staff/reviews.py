@@ -19,10 +19,9 @@ from bot.staff.models import (
     ConversationReview,
     ConversationTag,
 )
-from bot.staff.records import Principal
+from bot.staff.records import Principal, Refused, note_text
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
-MAX_NOTE = 5000
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class ReviewState:
 def normalize_tag(tag: str) -> str:
     value = " ".join(tag.strip().lower().split())
     if not TAG.fullmatch(value):
-        raise ValueError("tags are 1-40 of a-z, 0-9, space, '_' and '-'")
+        raise Refused("tags are 1-40 of a-z, 0-9, space, '_' and '-'")
     return value
 
 
@@ -135,9 +134,7 @@ class Reviews:
                 self.audit_ref(conversation_id), {"tag": tag[:40]}))
 
     def add_note(self, principal: Principal, conversation_id: str, body: str) -> None:
-        text = body.strip()
-        if not text or len(text) > MAX_NOTE:
-            raise ValueError(f"a note has 1 to {MAX_NOTE} characters")
+        text = note_text(body)
         now = self._clock()
         with self._sessions.begin() as session:
             session.add(ConversationNote(conversation_id=conversation_id,

@@ -88,9 +88,17 @@ def test_telegram_replies_are_recorded_then_sent_by_the_bridge() -> None:
     assert "output_channel" not in dict(rasa.requests[0].url.params)  # no double delivery
 
 
-def test_failures_raise() -> None:
-    with pytest.raises(TakeoverFailed):
-        run(takeover(FakeRasa(status=500)).pause("c", "Alex", "alex"))
+def test_failures_raise_naming_what_was_asked() -> None:
+    down = takeover(FakeRasa(status=500))
+    with pytest.raises(TakeoverFailed) as failed:
+        run(down.pause("c", "Alex", "alex"))
+    assert failed.value.step == "pause"
+    with pytest.raises(TakeoverFailed) as failed:
+        run(down.reply("c", "Hello", "Alex", "alex"))
+    assert failed.value.step == "reply"
+    with pytest.raises(TakeoverFailed) as failed:
+        run(down.resume("c", "alex"))
+    assert failed.value.step == "resume"
     with pytest.raises(TakeoverFailed):
         run(Takeover("http://rasa", "").pause("c", "Alex", "alex"))  # no token configured
 
@@ -221,6 +229,8 @@ def test_rasa_down_is_reported(
     url = "/console/conversations/conv-plain"
     response = agent.post(f"{url}/pause", data={"csrf_token": csrf_of(agent, url)})
     assert response.status_code == 502 and "could not pause" in response.text
+    response = agent.post(f"{url}/resume", data={"csrf_token": csrf_of(agent, url)})
+    assert response.status_code == 502 and "could not resume" in response.text
 
 
 def test_default_wiring_reaches_the_telegram_notifier(

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 
-from bot.cases.records import CaseNotFound
-from bot.cases.status import CaseStatus, InvalidTransition
+from bot.cases.status import CaseStatus
 from bot.guidance.records_followup import still_missing_sentence
 from bot.letters.comparisons import load_comparison
 from bot.letters.requests import RecordsRequests
@@ -81,13 +80,10 @@ def change_status(
     status = forms.choice(CaseStatus, to)
     if status is None:
         raise HTTPException(400, "Unknown status.")
-    try:
-        # CaseService writes the audit entry; its source names the session, whose sign-in
-        # entry has the address.
-        services.cases.change_status(number, status, principal.username, note.strip() or None,
-                                     source=f"console:{principal.session_ref}")
-    except InvalidTransition as error:
-        raise HTTPException(409, str(error)) from error
+    # CaseService writes the audit entry; its source names the session, whose sign-in entry
+    # has the address.
+    services.cases.change_status(number, status, principal.username, note.strip() or None,
+                                 source=f"console:{principal.session_ref}")
     return back_with_notice(case_url(number), "Status changed.")
 
 
@@ -96,10 +92,7 @@ def assign(
     number: str, principal: StaffPost, services: Services,
     username: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    try:
-        casework(services).assign(principal, number, username.strip() or None)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from error
+    casework(services).assign(principal, number, username.strip() or None)
     return back_with_notice(case_url(number), "Assignment saved.")
 
 
@@ -108,10 +101,7 @@ def add_note(
     number: str, principal: StaffPost, services: Services,
     body: Annotated[str, Form(max_length=5000)],
 ) -> Response:
-    try:
-        casework(services).add_note(principal, number, body)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from error
+    casework(services).add_note(principal, number, body)
     return back_with_notice(case_url(number), "Note added.")
 
 
@@ -121,8 +111,5 @@ def download(
     services: Services,
 ) -> Response:
     """The original file (admins only; audited before any byte leaves)."""
-    try:
-        found = casework(services).file_for_download(principal, number, upload_id, position)
-    except CaseNotFound as error:
-        raise HTTPException(404, "No such file.") from error
+    found = casework(services).file_for_download(principal, number, upload_id, position)
     return stream_file(services.settings, *found)

@@ -159,12 +159,9 @@ def download(
     services: Services,
 ) -> Response:
     """An original file sent in the conversation (admins only; audited)."""
-    try:
-        found = Casework(services.sessions, services.clock).conversation_file(
-            principal, services.settings.secret_key, conversation_id, upload_id, position
-        )
-    except LookupError as error:
-        raise HTTPException(404, "No such file.") from error
+    found = Casework(services.sessions, services.clock).conversation_file(
+        principal, services.settings.secret_key, conversation_id, upload_id, position
+    )
     return stream_file(services.settings, *found)
 
 
@@ -183,10 +180,7 @@ def add_tag(
     conversation_id: str, principal: StaffPost, services: Services,
     tag: Annotated[str, Form(max_length=60)],
 ) -> Response:
-    try:
-        reviews(services).add_tag(principal, conversation_id, tag)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from error
+    reviews(services).add_tag(principal, conversation_id, tag)
     return back_with_notice(conversation_url(conversation_id), "Tag added.")
 
 
@@ -204,8 +198,5 @@ def add_note(
     conversation_id: str, principal: StaffPost, services: Services,
     body: Annotated[str, Form(max_length=5000)],
 ) -> Response:
-    try:
-        reviews(services).add_note(principal, conversation_id, body)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from error
+    reviews(services).add_note(principal, conversation_id, body)
     return back_with_notice(conversation_url(conversation_id), "Note added.")

@@ -18,7 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from bot.cases.records import CaseNotFound
-from bot.staff.records import AccountNotFound, Principal, SessionEnd
+from bot.cases.status import InvalidTransition
+from bot.notify.takeover import TakeoverFailed
+from bot.staff.records import AccountNotFound, FileNotFound, Principal, Refused, SessionEnd
 from bot.web.console.services import ConsoleServices, console_services
 
 SESSION_COOKIE = "sr_console"
@@ -149,12 +151,31 @@ def _error(status: int, detail: str) -> Response:
     return error_page(status, detail)
 
 
-# What the services raise for something that is not there, as the page the agent sees: one
-# place instead of a try/except in every route.
+# What the services raise, as the page the staff member sees: one place instead of a try/except
+# in every route. Only these exceptions: a bare ValueError or LookupError is a defect (500).
 NOT_FOUND: dict[type[LookupError], str] = {
     CaseNotFound: "No such case.",
     AccountNotFound: "No such account.",
+    FileNotFound: "No such file.",
 }
+TAKEOVER_FAILED = {  # by TakeoverFailed.step
+    "pause": "Rasa could not pause the bot. Try again.",
+    "reply": "Rasa did not take the reply. It was not sent.",
+    "resume": "Rasa could not resume the bot. Try again.",
+}
+
+
+def service_error_page(error: Exception) -> Response | None:
+    """The page for an exception a service raises on purpose; None for any other."""
+    if isinstance(error, CaseNotFound | AccountNotFound | FileNotFound):
+        return _error(404, NOT_FOUND[type(error)])
+    if isinstance(error, Refused):  # a rule the staff member can act on: the message says which
+        return _error(400, str(error))
+    if isinstance(error, InvalidTransition):
+        return _error(409, str(error))
+    if isinstance(error, TakeoverFailed):
+        return _error(502, TAKEOVER_FAILED.get(error.step, "Rasa did not answer. Try again."))
+    return None
 
 
 class ConsoleRoute(APIRoute):
@@ -168,10 +189,13 @@ class ConsoleRoute(APIRoute):
                 response = _signed_out(request, error.reason)
             except HTTPException as error:
                 response = _error(error.status_code, str(error.detail))
-            except (CaseNotFound, AccountNotFound) as error:
-                response = _error(404, NOT_FOUND[type(error)])
             except RequestValidationError:
                 response = _error(400, "The request was not understood.")
+            except Exception as error:
+                found = service_error_page(error)
+                if found is None:
+                    raise
+                response = found
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.notify.takeover import MAX_REPLY, TakeoverFailed
+from bot.notify.takeover import MAX_REPLY
 from bot.staff import audit
 from bot.staff.records import Principal
 from bot.transcripts.transcript import load_transcript
@@ -45,12 +45,9 @@ async def _known(services: ConsoleServices, conversation_id: str) -> bool:
 @router.post("/conversations/{conversation_id}/pause")
 async def pause(conversation_id: str, principal: StaffPost, services: Services) -> Response:
     await _known(services, conversation_id)
-    try:
-        await services.takeover.pause(
-            conversation_id, principal.account.display_name, principal.username
-        )
-    except TakeoverFailed as error:
-        raise HTTPException(502, "Rasa could not pause the bot. Try again.") from error
+    await services.takeover.pause(
+        conversation_id, principal.account.display_name, principal.username
+    )
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.paused")
     return back_with_notice(
         conversation_url(conversation_id), "The bot is paused. You are answering."
@@ -67,12 +64,9 @@ async def reply(
     if not await _known(services, conversation_id):
         # The bot would answer too: pause first, so the patient hears one voice.
         raise HTTPException(409, "Pause the bot before replying.")
-    try:
-        via = await services.takeover.reply(
-            conversation_id, text, principal.account.display_name, principal.username
-        )
-    except TakeoverFailed as error:
-        raise HTTPException(502, "Rasa did not take the reply. It was not sent.") from error
+    via = await services.takeover.reply(
+        conversation_id, text, principal.account.display_name, principal.username
+    )
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.replied",
                             {"length": len(text.strip()), "via": via})
     return back_with_notice(conversation_url(conversation_id), "Reply sent.")
@@ -81,9 +75,6 @@ async def reply(
 @router.post("/conversations/{conversation_id}/resume")
 async def resume(conversation_id: str, principal: StaffPost, services: Services) -> Response:
     await _known(services, conversation_id)
-    try:
-        await services.takeover.resume(conversation_id, principal.username)
-    except TakeoverFailed as error:
-        raise HTTPException(502, "Rasa could not resume the bot. Try again.") from error
+    await services.takeover.resume(conversation_id, principal.username)
     await run_in_threadpool(_record, services, principal, conversation_id, "conversation.resumed")
     return back_with_notice(conversation_url(conversation_id), "The bot is answering again.")
