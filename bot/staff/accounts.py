@@ -96,9 +96,10 @@ class Accounts:
                                     user.username, ip="local"))
 
     def set_active(
-        self, username: str, active: bool, by: Principal | None = None
+        self, username: str, active: bool, admin: Principal | None = None
     ) -> None:
-        """Disabling also ends the account's sessions. `by`: the admin in the console."""
+        """Disabling also ends the account's sessions. `admin`: who did it in the console
+        (None: the command line)."""
         now = self._clock()
         with self._sessions.begin() as session:
             user = self._user(session, username)
@@ -106,14 +107,14 @@ class Accounts:
             if not active:
                 _end_sessions(session, user.id, now)
             action = "staff.enabled" if active else "staff.disabled"
-            session.add(_entry(by, now, action, user.username))
+            session.add(_entry(admin, now, action, user.username))
 
-    def end_sessions(self, username: str, by: Principal) -> int:
+    def end_sessions(self, username: str, admin: Principal) -> int:
         now = self._clock()
         with self._sessions.begin() as session:
             user = self._user(session, username)
             ended = _end_sessions(session, user.id, now)
-            session.add(_entry(by, now, "staff.sessions_ended", user.username, {"count": ended}))
+            session.add(_entry(admin, now, "staff.sessions_ended", user.username, {"count": ended}))
         return ended
 
     def overview(self) -> list[StaffOverview]:
@@ -162,12 +163,12 @@ def _end_sessions(session: Session, user_id: int, now: datetime) -> int:
 
 
 def _entry(
-    by: Principal | None, now: datetime, action: str, username: str,
+    admin: Principal | None, now: datetime, action: str, username: str,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    if by is None:
+    if admin is None:  # the command line
         return audit.entry(now, CLI_ACTOR, action, "staff", username, ip="local", details=details)
-    return audit.staff_entry(by, now, action, "staff", username, details)
+    return audit.staff_entry(admin, now, action, "staff", username, details)
 
 
 def _aware(value: datetime | None) -> datetime | None:

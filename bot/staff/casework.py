@@ -267,9 +267,9 @@ class Casework:
             ).first()
             if found is None:
                 raise FileNotFound("no such file in that conversation")
-            ref = audit.conversation_ref(secret, conversation_id)
+            conversation_ref = audit.conversation_ref(secret, conversation_id)
             session.add(audit.staff_entry(
-                principal, now, "upload.file_downloaded", "conversation", ref,
+                principal, now, "upload.file_downloaded", "conversation", conversation_ref,
                 {"upload": upload_id, "position": position}))
             return found[0], found[1], found[2]
 

@@ -242,13 +242,13 @@ def _conditions(agg: object, query: ConversationFilter) -> list[ColumnElement[bo
         )
     if query.text.strip():
         term = query.text.strip()
-        said = select(EVENTS.c.sender_id).where(
+        with_the_words = select(EVENTS.c.sender_id).where(
             EVENTS.c.type_name.in_(("user", "bot")),
             EVENTS.c.data.icontains(_json_like(term), autoescape=True),
         )
         conditions.append(
             or_(
-                c.conversation_id.in_(said),
+                c.conversation_id.in_(with_the_words),
                 c.conversation_id == term,
                 Case.number == term.upper(),
             )

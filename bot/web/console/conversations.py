@@ -139,10 +139,10 @@ async def live(
                 html = "".join(item_template.render(item=item) for item in now.items[known:])
                 known = len(now.items)
                 yield _event("items", {"html": html}, known)
-            said = presence.words if presence else ""
-            if said != words:
-                words = said
-                yield _event("presence", {"text": said})
+            typing_now = presence.words if presence else ""
+            if typing_now != words:
+                words = typing_now
+                yield _event("presence", {"text": typing_now})
             if now.paused != paused:
                 paused = now.paused
                 yield _event("paused", {"paused": paused})

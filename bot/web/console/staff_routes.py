@@ -31,17 +31,17 @@ def _done(message: str) -> Response:
 def disable(username: str, principal: AdminPost, services: Services) -> Response:
     if username == principal.username:
         raise HTTPException(400, "You cannot disable your own account.")
-    accounts(services).set_active(username, False, by=principal)
+    accounts(services).set_active(username, False, admin=principal)
     return _done("Account disabled and signed out.")
 
 
 @router.post("/staff/{username}/enable")
 def enable(username: str, principal: AdminPost, services: Services) -> Response:
-    accounts(services).set_active(username, True, by=principal)
+    accounts(services).set_active(username, True, admin=principal)
     return _done("Account enabled.")
 
 
 @router.post("/staff/{username}/end-sessions")
 def end_sessions(username: str, principal: AdminPost, services: Services) -> Response:
-    accounts(services).end_sessions(username, by=principal)
+    accounts(services).end_sessions(username, admin=principal)
     return _done("Sessions ended.")

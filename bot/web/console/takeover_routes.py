@@ -23,10 +23,10 @@ def _record(
     services: ConsoleServices, principal: Principal, conversation_id: str, action: str,
     details: dict[str, object] | None = None,
 ) -> None:
-    ref = audit.conversation_ref(services.settings.secret_key, conversation_id)
+    conversation_ref = audit.conversation_ref(services.settings.secret_key, conversation_id)
     with services.sessions.begin() as session:
-        session.add(audit.staff_entry(principal, services.clock(), action, "conversation", ref,
-                             dict(details or {})))
+        session.add(audit.staff_entry(principal, services.clock(), action, "conversation",
+                                      conversation_ref, dict(details or {})))
 
 
 def _paused(services: ConsoleServices, conversation_id: str) -> bool | None:
