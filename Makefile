@@ -50,9 +50,10 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
 	scripts/check-lm-weights
 	touch $@
 
-$(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt
+$(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt requirements/bot-queue.txt
 	@[ -x $(VENV)/bin/python ] || { py=$$(scripts/find-python 3.11) && $$py -m venv $(VENV); }
 	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q --no-deps --require-hashes -r requirements/bot-queue.txt
 	$(VENV)/bin/pip install -q -c requirements/bot-constraints.txt -e '.[dev]'
 	touch $@
 

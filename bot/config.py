@@ -38,6 +38,7 @@ LOCK_STORE_DEFAULTS = {
     "REDIS_DB": "1",
     "REDIS_PASSWORD": "",  # a secret: set it in the environment, never in a file of the repo
 }
+UPLOAD_QUEUES = ("auto", "local", "shared")
 
 
 class ConfigError(ValueError):
@@ -117,6 +118,21 @@ class Settings:
     nppes_offline: bool = False
     # FOLLOW_UP_ROUND_SECONDS: how often the web app looks for records-request follow-ups due.
     follow_up_round_seconds: float = 900.0
+    # UPLOAD_QUEUE: where inspection jobs wait. "auto": the shared PostgreSQL queue
+    # (procrastinate, bot/uploads/shared_queue.py) when DATABASE_URL is PostgreSQL, else the
+    # web app's own in-process queue; "local" or "shared" to choose.
+    upload_queue: str = "auto"
+
+    @property
+    def shared_upload_queue(self) -> bool:
+        """Whether inspection jobs go through the queue that every web app shares."""
+        if self.upload_queue == "auto":
+            return self.on_postgresql
+        return self.upload_queue == "shared"
+
+    @property
+    def on_postgresql(self) -> bool:
+        return self.database.startswith(("postgresql", "postgres"))
 
     @property
     def uploads_dir(self) -> Path:
@@ -190,7 +206,7 @@ class Settings:
         defaults = UploadLimits()
         rasa_port = int(env.get("RASA_PORT", DEFAULT_RASA_PORT))
         rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/")
-        return cls(
+        settings = cls(
             var_dir=Path(env.get("VAR_DIR") or "var"),
             rasa_url=rasa_url,
             web_port=web_port,
@@ -233,7 +249,13 @@ class Settings:
             nppes_url=env.get("NPPES_URL", cls.nppes_url),
             nppes_offline=env.get("NPPES_OFFLINE", "") in ("1", "true"),
             follow_up_round_seconds=max(1.0, float(env.get("FOLLOW_UP_ROUND_SECONDS", "900"))),
+            upload_queue=_choice(
+                "UPLOAD_QUEUE", env.get("UPLOAD_QUEUE", cls.upload_queue), UPLOAD_QUEUES
+            ),
         )
+        if settings.upload_queue == "shared" and not settings.on_postgresql:
+            raise ConfigError("UPLOAD_QUEUE=shared needs DATABASE_URL on PostgreSQL")
+        return settings
 
 
 def parse_trusted_proxies(value: str) -> tuple[str, ...]:
@@ -304,6 +326,12 @@ def _storage_key(value: str | None) -> bytes:
     if len(key) != 32:
         raise ConfigError("SECONDREAD_STORAGE_KEY must be 32 bytes, base64-encoded")
     return key
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of: {', '.join(choices)}")
+    return value
 
 
 def _positive(name: str, value: str) -> int:

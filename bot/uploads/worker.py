@@ -1,9 +1,12 @@
 """The web app's background inspection worker.
 
-Uploads are checked one at a time, in a thread (inspection is synchronous and CPU-bound), and
-the verdict goes into the uploads table, so a Rasa action only ever reads a row. On start the
-worker re-queues what a previous run left `pending` or `checking`, so a restart loses nothing.
-An inspector that crashes marks the upload `failed` with a kind message; the files stay.
+Uploads are checked one at a time per web app, in a thread (inspection is synchronous and
+CPU-bound), and the verdict goes into the uploads table, so a Rasa action only ever reads a row.
+Jobs wait in a queue (bot/uploads/job_queue.py): the web app's own, or on PostgreSQL the one
+every web app shares. On start the worker queues again what a previous run left `pending` or
+`checking`, so a restart loses nothing. The verdict is written once: only by the check that
+finds the row still `checking` (bot.uploads.service.finish_check). An inspector that crashes
+marks the upload `failed` with a kind message; the files stay.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Protocol
 from bot.cases.records import StorageUnavailable
 from bot.imaging.sources import SourceFile
 from bot.storage.encrypted import open_encrypted
+from bot.uploads.job_queue import InspectionQueue, LocalQueue
 from bot.uploads.records import CheckJob, UploadRecord
 from bot.uploads.service import UploadService
 
@@ -75,40 +79,43 @@ class InspectionWorker:
         on_checked: OnChecked | None = None,
         retry_after: float = RETRY_AFTER_STORAGE_ERROR,
         sweep_every: float = SWEEP_EVERY_SECONDS,
+        queue: InspectionQueue | None = None,
     ) -> None:
         self._service = service
         self._key = storage_key
         self._inspect = inspect or default_inspect
         self._on_checked = on_checked
-        self._retry_after = retry_after
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._queue = queue or LocalQueue(retry_after)
         self._sweep_every = sweep_every
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start checking; re-queue unfinished checks and sweep abandoned receptions."""
-        self._queue = asyncio.Queue()
-        self._task = asyncio.create_task(self._run(), name="upload-inspection")
+        try:
+            await self._queue.start(self.check, self.give_up)
+        except StorageUnavailable:
+            logger.warning("upload worker: the job queue is unavailable at start")
+            raise
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="upload-sweep")
         try:
             swept = await asyncio.to_thread(self._service.sweep_receiving, STALE_RECEIVING)
             unchecked = await asyncio.to_thread(self._service.unchecked)
+            for public_id in unchecked:
+                await self._queue.submit(public_id)
         except StorageUnavailable:
             logger.warning("upload worker: database unavailable at start; nothing re-queued")
             return
-        for public_id in unchecked:
-            self.submit(public_id)
         logger.info("upload worker started: %d re-queued, %d swept", len(unchecked), swept)
 
     async def stop(self) -> None:
-        """Stop; an upload being checked stays `checking` and is re-queued on the next start."""
-        for task in (self._task, self._sweeper):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._task = self._sweeper = None
+        """Stop; an upload being checked stays `checking` and is re-queued on the next start
+        (on the shared queue, its job is retried by another web app meanwhile)."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        self._sweeper = None
+        await self._queue.stop()
 
     async def _sweep_forever(self) -> None:
         """Resumable uploads wait a day for their next byte: their expiry must not depend on a
@@ -122,24 +129,25 @@ class InspectionWorker:
             if swept:
                 logger.info("upload worker: %d abandoned uploads swept", swept)
 
-    def submit(self, public_id: str) -> None:
-        self._queue.put_nowait(public_id)
+    async def submit(self, public_id: str) -> None:
+        """Queue a stored upload's check. If the shared queue cannot take it, the upload stays
+        `pending` and the next start of any web app queues it."""
+        try:
+            await self._queue.submit(public_id)
+        except StorageUnavailable:
+            logger.warning("upload %s: not queued (database unavailable)", public_id)
 
     async def idle(self) -> None:
         """Wait until everything queued so far has been checked (for tests and benchmarks)."""
-        await self._queue.join()
+        await self._queue.idle()
 
-    async def _run(self) -> None:
-        while True:
-            public_id = await self._queue.get()
-            try:
-                await self.check(public_id)
-            except StorageUnavailable:
-                asyncio.get_running_loop().call_later(self._retry_after, self.submit, public_id)
-            except Exception as error:  # one upload must never stop the worker
-                logger.error("upload %s: worker error %s", public_id, type(error).__name__)
-            finally:
-                self._queue.task_done()
+    async def give_up(self, public_id: str) -> UploadRecord | None:
+        """Mark the upload `failed` (files kept, staff look at it): its check keeps dying."""
+        if await asyncio.to_thread(self._service.start_check, public_id) is None:
+            return None
+        return await self._finish(
+            public_id, True, {"ok": False, "message": FAILED_MESSAGE, "error": "worker_lost"}
+        )
 
     async def check(self, public_id: str) -> UploadRecord | None:
         """Check one upload now; None if it was not waiting for a check."""
@@ -157,6 +165,11 @@ class InspectionWorker:
             logger.error("upload %s: inspection failed: %s", public_id, type(error).__name__)
             failed = True
             verdict = {"ok": False, "message": FAILED_MESSAGE, "error": "inspection_failed"}
+        return await self._finish(public_id, failed, verdict)
+
+    async def _finish(
+        self, public_id: str, failed: bool, verdict: dict[str, Any]
+    ) -> UploadRecord | None:
         kind = verdict.get("kind")
         record = await asyncio.to_thread(
             functools.partial(

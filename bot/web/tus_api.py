@@ -126,7 +126,7 @@ class TusApi:
             return refusal(errors.link_used())
         except StorageUnavailable:
             return refusal(errors.unavailable())
-        self._api.worker.submit(record.public_id)
+        await self._api.worker.submit(record.public_id)
         return JSONResponse(
             {"uploads": [summary(record)]}, status_code=201, headers=NO_STORE
         )

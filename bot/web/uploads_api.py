@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from bot.config import Settings
 from bot.db import database_url, make_engine, session_factory
 from bot.uploads import errors
 from bot.uploads.errors import UploadRefused
+from bot.uploads.job_queue import InspectionQueue
 from bot.uploads.receiver import UploadReceiver
 from bot.uploads.records import UploadDetails
 from bot.uploads.service import UploadService
@@ -60,7 +62,11 @@ class UploadsApi:
         self.service = service
         self.receiver = UploadReceiver(service, settings)
         self.worker = InspectionWorker(
-            service, settings.storage_key, inspect=inspect, on_checked=on_checked
+            service,
+            settings.storage_key,
+            inspect=inspect,
+            on_checked=on_checked,
+            queue=_shared_queue(settings) if settings.shared_upload_queue else None,
         )
         self.router = APIRouter(lifespan=self._lifespan)
         self.router.add_api_route(
@@ -94,7 +100,7 @@ class UploadsApi:
             return refusal(refused)
         except ClientDisconnect:
             return refusal(errors.interrupted())  # nobody reads it; the files are gone
-        self.worker.submit(record.public_id)
+        await self.worker.submit(record.public_id)
         return JSONResponse({"uploads": [summary(record)]}, status_code=201, headers=NO_STORE)
 
     async def list_uploads(self, request: Request) -> JSONResponse:
@@ -166,6 +172,12 @@ def _page_policy(nonce: str) -> str:
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+
+
+def _shared_queue(settings: Settings) -> InspectionQueue:
+    from bot.uploads.shared_queue import SharedQueue  # PostgreSQL only: load when used
+
+    return SharedQueue(settings.database, worker_name=socket.gethostname())
 
 
 def _details(details: UploadDetails) -> dict[str, Any]:
