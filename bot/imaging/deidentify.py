@@ -135,6 +135,9 @@ class ExportedFile:
     name: str  # the path inside the ZIP, made from study/series/instance counters
     modality: str
     flag: str | None  # why it may still show identity (burned-in text); None if not flagged
+    # Burned In Annotation YES or NO in the original. Unflagged files without it are not called
+    # clean: the README counts them as not saying (nothing here looks at the pixels).
+    stated: bool = True
 
 
 @dataclass
@@ -146,6 +149,11 @@ class ExportSummary:
     @property
     def flagged(self) -> list[ExportedFile]:
         return [f for f in self.exported if f.flag]
+
+    @property
+    def unstated(self) -> list[ExportedFile]:
+        """Not flagged, but their header does not say whether text is burned in."""
+        return [f for f in self.exported if not f.flag and not f.stated]
 
     def leave_out(self, reason: LeftOut, count: int = 1) -> None:
         self.left_out[reason] = self.left_out.get(reason, 0) + count
@@ -337,6 +345,7 @@ class Deidentifier:
                 raise _Skip(LeftOut.DOCUMENT)
             modality = _text(ds.get("Modality")).upper()
             flag = burn_in_flag(ds, modality, sop_class)
+            stated = _text(ds.get("BurnedInAnnotation")).upper() in ("YES", "NO")
             # An image whose pixel data never comes was cut short (pydicom reads to the end of
             # a truncated header without complaint).
             expects_pixels = bool(ds.get("Rows")) or sop_class in IMAGE_STORAGE
@@ -362,7 +371,7 @@ class Deidentifier:
                                          little=header.little)
         if expects_pixels and not copied:
             raise _Skip(LeftOut.DAMAGED)
-        return ExportedFile(self._name(ds), modality, flag)
+        return ExportedFile(self._name(ds), modality, flag, stated)
 
     @staticmethod
     def _read(source: BinaryIO, part10: bool, implicit_bare: bool) -> _Header:
@@ -570,11 +579,13 @@ def write_deidentified_zip(
     made_at: datetime,
     scratch: Callable[[], BinaryIO] | None = None,
     limits: InspectionLimits | None = None,
+    on_exported: Callable[[], None] | None = None,
 ) -> ExportSummary:
-    """Write the de-identified copy of an upload's DICOM files as a ZIP into `out` (seekable),
-    with README.txt last. Each file is first written to `scratch` (in memory by default: a caller
-    with large files passes a spooled temporary file), so a file that fails halfway never
-    reaches the ZIP. Never raises for a bad file:
+    """Write the de-identified copy of an upload's DICOM files as a ZIP into `out` (seekable or
+    not: a pipe to the client will do), with README.txt last; `on_exported` is called after
+    each file that enters the ZIP. Each file is first written to `scratch` (in memory by
+    default: a caller with large files passes a spooled temporary file), so a file that fails
+    halfway never reaches the ZIP. Never raises for a bad file:
     it is left out and counted."""
     limits = limits or InspectionLimits()
     spool = scratch or io.BytesIO
@@ -610,6 +621,8 @@ def write_deidentified_zip(
                     with zf.open(exported.name, "w", force_zip64=True) as entry:
                         shutil.copyfileobj(copy, entry, _COPY_BUFFER)
                 summary.exported.append(exported)
+                if on_exported:
+                    on_exported()
             except _Skip as skip:
                 summary.leave_out(skip.reason)
             except Exception:
@@ -683,6 +696,14 @@ def readme(summary: ExportSummary, made_at: datetime) -> str:
         lines += [f"  {f.name}  {f.modality or '?'}  {f.flag}" for f in flagged]
     else:
         lines.append("Flagged files: none (no file says or suggests burned-in text).")
+    if unstated := summary.unstated:
+        kinds = ", ".join(sorted({f.modality or "?" for f in unstated}))
+        lines += [
+            "",
+            f"Not saying ({len(unstated)} file(s), {kinds}): their header has no Burned In",
+            "Annotation. Images of these kinds rarely have text burned in, but nothing here",
+            "looked at the pixels: glance through them too before sharing.",
+        ]
     if summary.left_out:
         lines += ["", "Not in this copy", "----------------"]
         lines += [

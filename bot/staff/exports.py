@@ -1,20 +1,22 @@
 """De-identified copies of an upload, for staff to share for teaching or quality review
 (issue 22). The stored, encrypted files are decrypted as they are read, de-identified one by one
-(bot.imaging.deidentify) and written as a ZIP into an unnamed temporary file under the data
-directory, so a 1 GB study is never held in memory and nothing is left behind on a crash. The
-identified original stays as it is: the second-opinion reader keeps working from it.
+(bot.imaging.deidentify) and the ZIP is sent while it is being made (bot.staff.streaming): the
+download starts once the first image is ready, a 1 GB study is never held in memory or on disk
+whole, and a client that goes away stops the work. The identified original stays as it is: the
+second-opinion reader keeps working from it.
 
-Each export is audited (who, which upload, how many files, how many flagged) once the ZIP is
-ready and before any byte of it leaves; the entry holds counts only, never a file's name or
-anything read from a file.
+Each export is audited (who, which upload, how many stored files) before any byte of it leaves;
+the entry holds counts only, never a file's name or anything read from a file. What the copy
+holds (images, flagged images, files left out) is in its README.txt and, as counts, in the log
+once it is sent.
 """
 
 from __future__ import annotations
 
 import functools
-import io
+import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,8 +34,11 @@ from bot.imaging.deidentify import ExportSummary, LeftOut, write_deidentified_zi
 from bot.imaging.sources import SourceFile
 from bot.staff import audit
 from bot.staff.records import Principal
+from bot.staff.streaming import PipeWriter
 from bot.storage import member_path
 from bot.storage.encrypted import open_encrypted
+
+logger = logging.getLogger(__name__)
 
 ACTION = "upload.deidentified_exported"
 NOT_DICOM = (
@@ -59,10 +64,17 @@ class UploadNotFound(LookupError):
 
 @dataclass
 class DeidentifiedZip:
-    file: BinaryIO  # at offset 0; an unnamed temporary file, gone once closed
-    size: int
+    """The copy being made: iterate for its bytes (the first image is ready), close when done
+    or when the client has gone (stops the work)."""
+
+    pipe: PipeWriter[ExportSummary]
     filename: str
-    summary: ExportSummary
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.pipe)
+
+    def close(self) -> None:
+        self.pipe.close()
 
 
 @dataclass(frozen=True)
@@ -136,35 +148,39 @@ class Exports:
         now = self._clock()
         spool = self._settings.var_dir / "exports"
         spool.mkdir(parents=True, exist_ok=True)
-        made = _temporary(spool)
-        try:
+
+        def make(out: PipeWriter[ExportSummary]) -> ExportSummary:
             summary = write_deidentified_zip(
-                stored.files, made, made_at=now,
-                scratch=functools.partial(_temporary, spool, in_memory=SCRATCH_IN_MEMORY),
+                stored.files, cast(BinaryIO, out), made_at=now, on_exported=out.mark_ready,
+                scratch=functools.partial(_scratch, spool),
             )
-            if not summary.exported:
+            logger.info(
+                "de-identified copy of upload %d made: %d file(s), %d flagged, %d left out",
+                stored.id, len(summary.exported), len(summary.flagged),
+                sum(summary.left_out.values()))
+            return summary
+
+        pipe = PipeWriter(make, name=f"deidentified-copy-{stored.id}")
+        pipe.start()
+        try:
+            if not pipe.ready():
+                summary = pipe.result or ExportSummary()
                 unreadable = set(summary.left_out) & {
                     LeftOut.DAMAGED, LeftOut.FAILED, LeftOut.ARCHIVE, LeftOut.TOO_MANY}
                 raise NothingToExport(UNREADABLE if unreadable else NOT_DICOM)
-            size = made.seek(0, io.SEEK_END)
-            made.seek(0)
             with self._sessions.begin() as session:
                 session.add(audit.staff_entry(
                     principal, now, ACTION, target_type, target_ref,
-                    {"upload": stored.id, "files": len(summary.exported),
-                     "flagged": len(summary.flagged),
-                     "left_out": sum(summary.left_out.values())}))
+                    {"upload": stored.id, "stored_files": len(stored.files)}))
         except BaseException:
-            made.close()
+            pipe.close()
             raise
-        return DeidentifiedZip(made, size, f"deidentified-copy-{now:%Y%m%d-%H%M%S}.zip", summary)
+        return DeidentifiedZip(pipe, f"deidentified-copy-{now:%Y%m%d-%H%M%S}.zip")
 
 
-def _temporary(directory: Path, in_memory: int = 0) -> BinaryIO:
-    """An unnamed temporary file in `directory` (removed as soon as it is closed, or if the
-    process dies), kept in memory while smaller than `in_memory`. The caller closes it."""
-    if in_memory:
-        spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (returned open)
-            max_size=in_memory, dir=str(directory))
-        return cast(BinaryIO, spooled)
-    return cast(BinaryIO, tempfile.TemporaryFile(dir=str(directory)))
+def _scratch(directory: Path) -> BinaryIO:
+    """Room for one file being de-identified: in memory up to SCRATCH_IN_MEMORY, then an unnamed
+    temporary file in `directory` (gone once closed, or if the process dies)."""
+    spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (returned open)
+        max_size=SCRATCH_IN_MEMORY, dir=str(directory))
+    return cast(BinaryIO, spooled)

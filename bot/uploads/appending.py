@@ -95,16 +95,15 @@ class FileAppends:
                 raise OffsetMismatch(writer.size)
             if content_length is not None and offset + content_length > state.length:
                 raise TooLong(writer.size)
-            interrupted = await self._stream(state, writer, body, disconnected)
+            interrupted, closed = await self._stream(state, writer, body, disconnected)
         except BaseException:
             await asyncio.shield(asyncio.to_thread(writer.abort))
             raise
-        if writer.size == state.length:
+        if isinstance(closed, WrittenFile):
             self._hashes.pop(state.public_id, None)
-            return Appended(writer.size, await asyncio.to_thread(writer.finish))
-        new_offset = await asyncio.shield(asyncio.to_thread(writer.suspend))
-        self._keep_hash(state.public_id, new_offset, writer.hasher)
-        return Appended(new_offset, None, interrupted)
+            return Appended(writer.size, closed)
+        self._keep_hash(state.public_id, closed, writer.hasher)
+        return Appended(closed, None, interrupted)
 
     async def _stream(
         self,
@@ -112,9 +111,12 @@ class FileAppends:
         writer: ResumableWriter,
         body: AsyncIterator[bytes],
         disconnected: type[BaseException],
-    ) -> bool:
+    ) -> tuple[bool, WrittenFile | int]:
         """Feed the body to the writer on a thread of its own while the next bytes arrive (as
-        multipart uploads do): at most MAX_IN_FLIGHT bytes wait for it. True if the client left."""
+        multipart uploads do): at most MAX_IN_FLIGHT bytes wait for it. The same thread then
+        seals the file (complete) or saves its tail (more to come) right after the last write,
+        without a hop back through the event loop: a PATCH is a round trip the client waits for.
+        Returns whether the client left, and the finished file or the new offset."""
         executor = ThreadPoolExecutor(1, thread_name_prefix="tus-writer")
         pending: deque[tuple[Future[None], int]] = deque()
         in_flight = 0
@@ -142,8 +144,14 @@ class FileAppends:
                 interrupted = True
             if batch:
                 pending.append((executor.submit(_write_all, writer, batch), batch_bytes))
-            for done, _size in pending:
-                await asyncio.wrap_future(done)
+            writes = [done for done, _size in pending]
+            # Shielded: once the writes are in, the file is left consistent even if this request
+            # is cancelled meanwhile (the executor's thread runs it to the end anyway).
+            closed = await asyncio.shield(
+                asyncio.wrap_future(executor.submit(_close, writer, state.length, writes))
+            )
+            for done in writes:
+                done.result()  # a failed write: raised here (and _close left the file alone)
         except BaseException:
             for done, _size in pending:
                 done.cancel()
@@ -152,7 +160,9 @@ class FileAppends:
             raise
         finally:
             executor.shutdown(wait=False)
-        return interrupted
+        if closed is None:  # cannot happen: a failed write raised above
+            raise RuntimeError("a write failed without raising")
+        return interrupted, closed
 
     def _open(self, state: ResumableState) -> ResumableWriter:
         if not state.path.exists():
@@ -174,3 +184,15 @@ class FileAppends:
 def _write_all(writer: ResumableWriter, pieces: list[bytes]) -> None:
     for piece in pieces:
         writer.write(piece)
+
+
+def _close(
+    writer: ResumableWriter, length: int, writes: list[Future[None]]
+) -> WrittenFile | int | None:
+    """After the writes (same thread, so they are done): seal a complete file, else save the
+    tail and return the offset; None, touching nothing, if a write failed."""
+    if any(done.cancelled() or done.exception() is not None for done in writes):
+        return None
+    if writer.size == length:
+        return writer.finish()
+    return writer.suspend()

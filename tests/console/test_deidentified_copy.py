@@ -1,13 +1,19 @@
 """Download de-identified copy (issue 22) from the console: any signed-in staff member, with the
-console's CSRF token; each copy audited without patient data; a non-DICOM upload gets a clear
-message instead of an empty ZIP; the temporary ZIP is gone once sent."""
+console's CSRF token; each copy audited without patient data before any byte leaves; a non-DICOM
+upload gets a clear message instead of an empty ZIP; the ZIP is sent while it is made (the
+download starts with the first image, a client that leaves stops the work) and nothing is left
+behind."""
 
 from __future__ import annotations
 
+import inspect
 import io
+import logging
 import re
+import threading
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +25,13 @@ from bot.cases import CaseService
 from bot.cases.models import AuditEntry, Upload, UploadFile
 from bot.config import Settings
 from bot.imaging import inspect_files
+from bot.staff import exports as exports_module
+from bot.staff import streaming
+from bot.staff.exports import Exports
+from bot.staff.records import Principal
 from bot.storage import member_name, stored_path
 from bot.storage.encrypted import write_encrypted
+from bot.web.console import exports as console_exports
 from tests.cases.conftest import JANE, KNEE_MRI, FakeClock
 from tests.console.conftest import csrf_of
 from tests.console.rasa_events import Chat, store
@@ -118,10 +129,10 @@ def test_staff_download_a_deidentified_copy_from_the_case_page(
     [entry] = audited(sessions)
     assert (entry.actor, entry.target_type, entry.target_ref) == ("alex", "case", case_number)
     assert entry.details["upload"] == dicom_upload
-    assert (entry.details["files"], entry.details["flagged"], entry.details["left_out"]) == (
-        3, 0, 1)
+    assert entry.details["stored_files"] == 4
     assert "JANE" not in str(entry.details).upper()
-    # The temporary ZIP is gone once sent.
+    assert "content-length" not in response.headers  # sent while it is made
+    # Nothing is left behind once sent.
     assert list((settings.var_dir / "exports").iterdir()) == []
 
 
@@ -192,3 +203,98 @@ def test_an_upload_of_another_case_is_not_reachable(
                          data={"csrf_token": csrf_of(agent)})
     assert missing.status_code == 404
     assert audited(sessions) == []
+
+
+# --- sent while it is made ---------------------------------------------------------------------
+
+
+class Gate:
+    """Opening stored files, held at the `held`-th open until `release()`."""
+
+    def __init__(self, held: int) -> None:
+        self.held, self.opened, self.released = held, 0, threading.Event()
+        self.real = exports_module.open_encrypted
+
+    def __call__(self, *args: Any) -> Any:
+        self.opened += 1
+        if self.opened == self.held:
+            assert self.released.wait(10), "the gate was never released"
+        return self.real(*args)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def _exports(sessions: sessionmaker[Session], settings: Settings, clock: FakeClock) -> Exports:
+    return Exports(sessions, settings, clock)
+
+
+def test_the_copy_starts_with_the_first_image_not_after_the_whole_study(
+    sessions: sessionmaker[Session], settings: Settings, clock: FakeClock, case_number: str,
+    dicom_upload: int, agent_principal: Principal, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gate = Gate(held=2)  # the second image is still being read
+    monkeypatch.setattr(exports_module, "open_encrypted", gate)
+    made = _exports(sessions, settings, clock).for_case(agent_principal, case_number, dicom_upload)
+    try:
+        assert gate.opened == 2 and not gate.released.is_set()
+        [entry] = audited(sessions)  # audited before any byte is handed out
+        assert entry.details == {"ip": "10.0.0.9", "session": entry.details["session"],
+                                 "upload": dicom_upload, "stored_files": 4}
+        gate.release()
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(made)))
+    finally:
+        made.close()
+    assert archive.namelist()[-1] == "README.txt" and len(archive.namelist()) == 4
+    assert archive.testzip() is None
+    assert list((settings.var_dir / "exports").iterdir()) == []
+
+
+def test_a_client_that_goes_away_stops_the_work(
+    sessions: sessionmaker[Session], settings: Settings, clock: FakeClock, case_number: str,
+    dicom_upload: int, agent_principal: Principal, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(streaming, "BLOCK_SIZE", 256)
+    monkeypatch.setattr(streaming, "QUEUED_BLOCKS", 1)
+    made = _exports(sessions, settings, clock).for_case(agent_principal, case_number, dicom_upload)
+    first = next(iter(made))  # the client reads a little, then leaves
+    assert first.startswith(b"PK")
+    thread = made.pipe._thread
+    assert thread.is_alive()  # waiting for room: it never runs far ahead of the client
+    made.close()
+    assert not thread.is_alive() and made.pipe.result is None  # stopped, not finished
+    assert made.pipe.error is None
+    assert list((settings.var_dir / "exports").iterdir()) == []
+
+
+def test_a_failure_after_the_first_bytes_breaks_the_download_instead_of_ending_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def make(out: streaming.PipeWriter[None]) -> None:
+        out.write(b"PK first image")
+        out.mark_ready()
+        raise OSError("No space left on device: /var/DOE_JANE")
+
+    pipe = streaming.PipeWriter(make, name="deidentified-copy-9")
+    pipe.start()
+    assert pipe.ready()
+    with pytest.raises(streaming.CopyFailed), caplog.at_level(logging.INFO):
+        b"".join(pipe)
+    pipe.close()
+    assert "DOE" not in caplog.text and "OSError" in caplog.text
+
+
+def test_a_failure_before_the_first_image_is_raised_to_the_request() -> None:
+    def make(out: streaming.PipeWriter[None]) -> None:
+        raise OSError("disk gone")
+
+    pipe = streaming.PipeWriter(make, name="deidentified-copy-9")
+    pipe.start()
+    with pytest.raises(OSError, match="disk gone"):
+        pipe.ready()
+    pipe.close()
+
+
+def test_routes_are_plain_functions_so_the_export_never_runs_on_the_event_loop() -> None:
+    for route in console_exports.router.routes:
+        assert not inspect.iscoroutinefunction(route.endpoint), route  # type: ignore[attr-defined]

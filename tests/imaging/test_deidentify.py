@@ -511,6 +511,12 @@ def test_burned_in_annotation_is_flagged_not_guessed(upload: Upload) -> None:
     unflagged = by_key[("US", 12, 1)].name
     assert unflagged not in readme
     assert "2 not DICOM images" in readme
+    # Unflagged files whose header does not say are counted as not saying, never called clean.
+    assert not by_key[("CT", 1, 1)].stated and by_key[("US", 12, 1)].stated
+    unstated = [f for f in summary.exported if not f.flag and not f.stated]
+    assert unstated and summary.unstated == unstated
+    kinds = ", ".join(sorted({f.modality for f in unstated}))
+    assert f"Not saying ({len(unstated)} file(s), {kinds})" in readme
 
 
 def test_files_that_are_not_images_are_left_out_and_counted(tmp_path: Path) -> None:

@@ -250,6 +250,29 @@ def test_an_active_resumable_upload_is_not_swept(client: TestClient, api: Upload
     assert [row[0] for row in upload_rows(api.service.sessions)] == [upload]
 
 
+def test_a_patch_moves_the_expiry_on_but_writes_it_at_most_every_half_hour(
+    client: TestClient, api: UploadsApi,
+) -> None:
+    """The expiry is 24 h after the last PATCH; storing it on every 8 MiB piece would cost a
+    database commit each, so it is stored once it has moved on by TOUCH_EVERY."""
+    upload = _begin(client)
+    file_id = _location(_create(client, upload, 10)).rsplit("/", 1)[-1]
+    now = [resumable.utc_now()]
+    files = resumable.ResumableUploads(
+        api.service.sessions, api.settings, api.service, clock=lambda: now[0])
+    created = files.file("conv-a", file_id)
+    assert created is not None
+    now[0] += resumable.TOUCH_EVERY - timedelta(minutes=1)
+    assert not files.touch_due(created)
+    assert files.touch(created) == created.expires_at
+    now[0] += timedelta(minutes=2)
+    assert files.touch_due(created)
+    moved = files.touch(created)
+    assert moved == now[0] + resumable.EXPIRES_AFTER
+    stored = files.file("conv-a", file_id)
+    assert stored is not None and stored.expires_at == moved
+
+
 def _limited(api: UploadsApi, **limits: int) -> TestClient:
     settings = replace(api.settings, upload_limits=UploadLimits(**limits))
     service = UploadService(api.service.sessions, settings)

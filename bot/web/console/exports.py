@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from bot.staff.exports import DeidentifiedZip, Exports, NothingToExport, UploadNotFound
 from bot.web.console.security import PREFIX, ConsoleRoute, Services, StaffPost
 from bot.web.console.templates import back_with_notice, case_url, conversation_url
-from bot.web.console.uploads import CHUNK, FileKey
+from bot.web.console.uploads import FileKey
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute)
 
@@ -25,18 +25,19 @@ def exports(services: Services) -> Exports:
 
 
 def zip_response(made: DeidentifiedZip) -> Response:
-    """The copy, streamed from its temporary file; the file is closed (and so removed) once
-    sent, or when the client goes away."""
+    """The copy, sent while it is made (no length known beforehand: chunked); the making stops
+    once it is sent or when the client goes away. The route is a plain `def`: waiting for the
+    first image runs on a worker thread, never on the event loop, and so does each block."""
 
-    def chunks() -> Iterator[bytes]:
-        with made.file:
-            while block := made.file.read(CHUNK):
-                yield block
+    def blocks() -> Iterator[bytes]:
+        try:
+            yield from made
+        finally:
+            made.close()
 
-    return StreamingResponse(chunks(), media_type="application/zip", headers={
+    return StreamingResponse(blocks(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{made.filename}"',
-        "Content-Length": str(made.size),
-    }, background=BackgroundTask(made.file.close))
+    }, background=BackgroundTask(made.close))
 
 
 @router.post("/cases/{number}/uploads/{upload_id}/deidentified")
