@@ -8,6 +8,7 @@ import pytest
 from bot.cases.records import CaseNotFound
 from bot.cases.status import CaseStatus, InvalidTransition
 from bot.notify.takeover import TakeoverFailed
+from bot.staff.exports import UploadNotFound
 from bot.staff.records import AccountNotFound, FileNotFound, Refused, note_text
 from bot.web.console.security import service_error_page
 
@@ -18,6 +19,7 @@ from bot.web.console.security import service_error_page
         (CaseNotFound("SR-1"), 404, "No such case."),
         (AccountNotFound("x"), 404, "No such account."),
         (FileNotFound("x"), 404, "No such file."),
+        (UploadNotFound("x"), 404, "No such upload."),
         (Refused("tags are 1-40 of a-z"), 400, "tags are 1-40 of a-z"),
         (InvalidTransition(CaseStatus.CLOSED, CaseStatus.NEW), 409, "closed"),
     ],

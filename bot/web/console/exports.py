@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from bot.staff.exports import DeidentifiedZip, Exports, NothingToExport, UploadNotFound
+from bot.staff.exports import DeidentifiedZip, Exports, NothingToExport
 from bot.web.console.security import PREFIX, ConsoleRoute, Services, StaffPost
 from bot.web.console.templates import back_with_notice, case_url, conversation_url
 from bot.web.console.uploads import FileKey
@@ -46,8 +46,6 @@ def case_copy(
 ) -> Response:
     try:
         made = exports(services).for_case(principal, number, upload_id)
-    except UploadNotFound as error:
-        raise HTTPException(404, "No such upload.") from error
     except NothingToExport as error:
         return back_with_notice(case_url(number), str(error))
     return zip_response(made)
@@ -59,8 +57,6 @@ def conversation_copy(
 ) -> Response:
     try:
         made = exports(services).for_conversation(principal, conversation_id, upload_id)
-    except UploadNotFound as error:
-        raise HTTPException(404, "No such upload.") from error
     except NothingToExport as error:
         return back_with_notice(conversation_url(conversation_id), str(error))
     return zip_response(made)

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from bot.cases.records import CaseNotFound
 from bot.cases.status import InvalidTransition
 from bot.notify.takeover import TakeoverFailed
+from bot.staff.exports import UploadNotFound
 from bot.staff.records import AccountNotFound, FileNotFound, Principal, Refused, SessionEnd
 from bot.web.console.services import ConsoleServices, console_services
 
@@ -157,6 +158,7 @@ NOT_FOUND: dict[type[LookupError], str] = {
     CaseNotFound: "No such case.",
     AccountNotFound: "No such account.",
     FileNotFound: "No such file.",
+    UploadNotFound: "No such upload.",
 }
 TAKEOVER_FAILED = {  # by TakeoverFailed.step
     "pause": "Rasa could not pause the bot. Try again.",
@@ -167,7 +169,7 @@ TAKEOVER_FAILED = {  # by TakeoverFailed.step
 
 def service_error_page(error: Exception) -> Response | None:
     """The page for an exception a service raises on purpose; None for any other."""
-    if isinstance(error, CaseNotFound | AccountNotFound | FileNotFound):
+    if isinstance(error, CaseNotFound | AccountNotFound | FileNotFound | UploadNotFound):
         return _error(404, NOT_FOUND[type(error)])
     if isinstance(error, Refused):  # a rule the staff member can act on: the message says which
         return _error(400, str(error))
