@@ -2,36 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
+from tests.conversations.leaks import is_copied, normalized, training_lines
 from tests.conversations.runner import Turn, check_turn, load_conversations
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-_ANNOTATION = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
-
-
-def _normalized(text: str) -> str:
-    """Lower-case words only, with entity annotations ("[MRI](exam_type)") read as their text."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", _ANNOTATION.sub(r"\1", text).lower()).split())
-
-
-def _is_copied(turn: str, examples: set[str]) -> bool:
-    """A leak: the turn is an example, or a run of words making up at least half of one.
-
-    Short answers ("mri", "yes thats fine") are everyone's words, so turns under four words never
-    count; a long example that merely contains a short turn ("it was an mri" in a nine-word
-    example) is not a copy either.
-    """
-    words = _normalized(turn)
-    size = len(words.split())
-    if size < 4:
-        return False
-    return any(
-        f" {words} " in f" {example} " and 2 * size >= len(example.split()) for example in examples
-    )
 
 
 def test_the_set_has_the_red_flags_the_issue_asks_for() -> None:
@@ -48,13 +20,7 @@ def test_the_set_has_the_red_flags_the_issue_asks_for() -> None:
 
 def test_no_held_out_sentence_is_in_the_training_data() -> None:
     """No held-out message is a training example or most of one, and no long one is part of one."""
-    lines = [
-        line.strip()[2:]
-        for path in sorted((ROOT / "data").rglob("*.yml"))
-        for line in path.read_text().splitlines()
-        if line.strip().startswith("- ")
-    ]
-    examples = {_normalized(line) for line in lines}
+    examples = {normalized(line) for line in training_lines()}
     training = " ".join(examples)
     leaked = [
         t.user
@@ -62,8 +28,8 @@ def test_no_held_out_sentence_is_in_the_training_data() -> None:
         for t in c.turns
         if not t.user.startswith("/")
         and (
-            _is_copied(t.user, examples)
-            or (len(t.user.split()) >= 8 and _normalized(t.user) in training)
+            is_copied(t.user, examples)
+            or (len(t.user.split()) >= 8 and normalized(t.user) in training)
         )
     ]
     assert leaked == []
@@ -84,8 +50,8 @@ def test_check_turn_reports_each_kind_of_miss() -> None:
 
 
 def test_a_short_turn_inside_a_short_example_is_a_leak() -> None:
-    examples = {_normalized("are you a [robot](x) or a real person"), "it was an mri of my brain"}
-    assert _is_copied("Are you a robot?", examples)
-    assert _is_copied("it was an MRI of my brain", examples)
-    assert not _is_copied("it was an MRI", {"it was an mri of my brain with and without contrast"})
-    assert not _is_copied("a robot", examples)
+    examples = {normalized("are you a [robot](x) or a real person"), "it was an mri of my brain"}
+    assert is_copied("Are you a robot?", examples)
+    assert is_copied("it was an MRI of my brain", examples)
+    assert not is_copied("it was an MRI", {"it was an mri of my brain with and without contrast"})
+    assert not is_copied("a robot", examples)

@@ -77,6 +77,21 @@ def test_bad_answer_is_explained_and_asked_again(stack: Stack) -> None:
     assert stack.tracker(me)["slots"]["exam_type"] is None
 
 
+def test_the_third_miss_on_one_question_offers_a_way_out_and_stop_takes_it(stack: Stack) -> None:
+    """Counted from Rasa's real events (the validate action reads its own earlier replies)."""
+    me = sender()
+    stack.say(me, "/find_subspecialist")
+    for answer in ("purple elephant", "a green giraffe"):
+        replies = stack.say(me, answer)
+        assert "seems hard to answer" not in " ".join(texts(replies))
+        assert texts(replies)[-1] == "What kind of exam was it?"
+    replies = stack.say(me, "the thing with the spoon")
+    assert any(t.startswith("This question seems hard to answer here") for t in texts(replies))
+    assert {"/stop", "/human_handoff"} <= set(button_payloads(replies))
+    stack.say(me, "/stop")
+    assert not (stack.tracker(me).get("active_loop") or {}).get("name")
+
+
 def test_red_flag_in_a_form_gives_emergency_guidance_and_ends_the_form(stack: Stack) -> None:
     me = sender()
     stack.say(me, "/ask_insurance")

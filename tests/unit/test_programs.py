@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
+import bot.guidance.programs as programs_module
 from bot.guidance.programs import (
     CAVEAT,
+    CSV_NAME,
     Program,
     format_programs,
     load_programs,
@@ -33,10 +38,16 @@ DUKE = "Duke University Health System"
 HOPKINS = "Johns Hopkins Medicine"
 
 
-def test_loads_every_dated_row() -> None:
+def test_every_row_of_the_packaged_list_becomes_a_program_with_its_source() -> None:
+    """No row is dropped on the way (a program the list names is offered), and each one keeps
+    the page it came from and when that page was seen, which the bot shows with it."""
+    path = Path(programs_module.__file__).with_name(CSV_NAME)
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row["name"].strip()]
     programs = load_programs()
-    assert len(programs) == 19
-    assert all(program.name and program.source_url and program.source_seen for program in programs)
+    assert [p.name for p in programs] == [row["name"].strip() for row in rows]
+    assert all(program.source_url.startswith("http") and program.source_seen
+               for program in programs)
 
 
 def test_subspecialties_are_split() -> None:
