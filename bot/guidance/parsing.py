@@ -245,6 +245,12 @@ def parse_exam_types(text: str | None) -> tuple[str, ...]:
     return tuple(key for key in EXAM_PRIORITY if key in found)
 
 
+def known(key: str | None) -> str | None:
+    """A parsed key, or None when the parser found nothing or the words said "don't know"
+    ("unknown"): for facts, both mean nothing was said."""
+    return None if key in (None, "unknown") else key
+
+
 def combine_exams(keys: Sequence[str | None]) -> str | None:
     """The exam several named parts make up: ("ct", "pet") -> "pet"; None when none is known."""
     known = {key for key in keys if key}

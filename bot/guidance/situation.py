@@ -17,6 +17,7 @@ from typing import Final
 from bot.guidance import mentions
 from bot.guidance.parsing import (
     combine_exams,
+    known,
     parse_age_group,
     parse_body_part,
     parse_exam_type,
@@ -72,10 +73,6 @@ class Said:
         return value if isinstance(value, str) else None
 
 
-def _known(key: str | None) -> str | None:
-    return None if key in (None, "unknown") else key
-
-
 def _first(values: Iterable[str | None]) -> str | None:
     return next((value for value in values if value), None)
 
@@ -89,12 +86,12 @@ def read_message(text: str | None, entities: Mapping[str, Sequence[str]] | None 
     entities = entities or {}
     words = "" if (text or "").lstrip().startswith("/") else (text or "")
     exam = combine_exams(
-        [_known(parse_exam_type(value)) for value in entities.get("exam_type", ())]
+        [known(parse_exam_type(value)) for value in entities.get("exam_type", ())]
         + list(parse_exam_types(words))
     )
-    body = _first(_known(parse_body_part(value)) for value in entities.get("body_part", ()))
+    body = _first(known(parse_body_part(value)) for value in entities.get("body_part", ()))
     if body is None and exam is not None:
-        body = _known(parse_body_part(words))
+        body = known(parse_body_part(words))
     if exam == "mammogram":
         body = "breast"
     return Said(
@@ -180,8 +177,8 @@ def build_picture(
 ) -> Picture:
     """The picture from the patient's statements and the files' headers (None: no files)."""
     return Picture(
-        exam_type=Fact(said.exam_type, _known(files_exam)),
-        body_part=Fact(said.body_part, _known(files_body_part)),
+        exam_type=Fact(said.exam_type, known(files_exam)),
+        body_part=Fact(said.body_part, known(files_body_part)),
         age_group=Fact(said.age_group),
         plan_type=Fact(said.plan_type),
         reason=Fact(said.situation or reason),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.guidance.parsing import combine_exams, parse_body_part, parse_exam_type
+from bot.guidance.parsing import combine_exams, known, parse_body_part, parse_exam_type
 
 MODALITY_EXAMS: dict[str, str] = {
     "CT": "ct",
@@ -70,7 +70,7 @@ def exam_type_for(modalities: Iterable[str], descriptions: Iterable[str] = ()) -
     if found is not None:
         return found
     for description in descriptions:
-        named = _known(parse_exam_type(description))
+        named = known(parse_exam_type(description))
         if named is not None:
             return named
     return None
@@ -87,7 +87,7 @@ def body_part_for(
         if key is not None:
             return key
     for text in (*body_parts, *descriptions):
-        key = _known(parse_body_part(text.replace("_", " ")))
+        key = known(parse_body_part(text.replace("_", " ")))
         if key is not None:
             return key
     return None
@@ -95,12 +95,10 @@ def body_part_for(
 
 def exam_from_text(text: str) -> tuple[str | None, str | None]:
     """Exam type and body part named in a line of free text (a report's "Exam:" line)."""
-    exam = _known(parse_exam_type(text))
-    part = _known(parse_body_part(text))
+    exam = known(parse_exam_type(text))
+    part = known(parse_body_part(text))
     if exam == "mammogram":
         part = "breast"
     return exam, part
 
 
-def _known(key: str | None) -> str | None:
-    return None if key in (None, "unknown") else key
