@@ -12,7 +12,11 @@ same bytes as a CD-like folder of many files (default 20,000), next to writing t
 files. Its memory figure includes the inspection worker starting on the upload.
 
 The same bytes also go through the resumable path (issue 22): the upload begun, one tus file
-created, PATCHed in 8 MiB pieces on one keep-alive connection, then completed.
+created, PATCHed in 8 MiB pieces on one keep-alive connection, then completed. Multipart and
+resumable take turns at going first in each round (whichever goes second meets the page cache
+the first one filled), each round's ratio is printed, and so is the server's CPU time (user and
+kernel) per upload: on a shared machine the wall time moves with the neighbours, the CPU time
+much less.
 
 The machine may be shared: every step runs several interleaved rounds and the median counts.
 Goals (issue 4): >= 200 MB/s, <= 50 MB peak RSS growth; (issue 22) resumable >= 0.8x the
@@ -77,6 +81,13 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and kernel CPU time of a process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -213,6 +224,7 @@ class Server:
 
     def measure(self, size: int, files: int = 1, resumable: bool = False) -> dict[str, float]:
         before = rss_kib(self.process.pid)
+        user, kernel = cpu_seconds(self.process.pid)
         sampler = RssSampler(self.process.pid)
         sampler.start()
         if resumable:
@@ -220,10 +232,12 @@ class Server:
         else:
             seconds, response = upload(self.url, self.token, size, files)
         peak = sampler.stop()
+        user_after, kernel_after = cpu_seconds(self.process.pid)
         if response.status_code != 201:
             raise RuntimeError(f"upload refused: {response.status_code} {response.text}")
         return {"seconds": seconds, "rss_before_mb": before / 1024,
-                "rss_growth_mb": (peak - before) / 1024}  # fmt: skip
+                "rss_growth_mb": (peak - before) / 1024,
+                "cpu_user": user_after - user, "cpu_kernel": kernel_after - kernel}  # fmt: skip
 
     def stop(self) -> None:
         stop_server(self.process)
@@ -270,7 +284,7 @@ def measure_encrypted_write(folder: Path, size: int, key: bytes) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="upload size in MiB")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of every measurement")
     parser.add_argument(
         "--files", type=int, default=20_000, help="files in the CD-folder-like upload (0: skip)"
     )
@@ -284,6 +298,7 @@ def main() -> None:
     }  # fmt: skip
     growth: list[float] = []
     resumable_growth: list[float] = []
+    cpu: dict[str, list[tuple[float, float]]] = {"app": [], "resumable": []}
     try:
         env = {
             **os.environ,
@@ -311,14 +326,16 @@ def main() -> None:
                 ):
                     os.sync()
                     times[name].append(step())
-                os.sync()
-                result = app.measure(size)
-                times["app"].append(result["seconds"])
-                growth.append(result["rss_growth_mb"])
-                os.sync()
-                resumed = app.measure(size, resumable=True)
-                times["resumable"].append(resumed["seconds"])
-                resumable_growth.append(resumed["rss_growth_mb"])
+                # Multipart first in even rounds, resumable first in odd ones.
+                for resumable in (False, True) if len(times["app"]) % 2 == 0 else (True, False):
+                    os.sync()
+                    measured = app.measure(size, resumable=resumable)
+                    name = "resumable" if resumable else "app"
+                    times[name].append(measured["seconds"])
+                    (resumable_growth if resumable else growth).append(measured["rss_growth_mb"])
+                    cpu[name].append((measured["cpu_user"], measured["cpu_kernel"]))
+                    if not resumable:
+                        result = measured
             rss_before = result["rss_before_mb"]
             if options.files:
                 os.sync()
@@ -353,6 +370,17 @@ def main() -> None:
           f"{max(growth):.1f} MB (worst round)   goal <= {GOAL_RSS_MB} MB: "
           f"{'met' if max(growth) <= GOAL_RSS_MB else 'NOT met'}")  # fmt: skip
     print(line("tus: 8 MiB PATCHes, then complete", times["resumable"]))
+    rounds_ratios = [m / r for m, r in zip(times["app"], times["resumable"], strict=True)]
+    print("    per round (multipart s / resumable s; odd rounds resumable first): "
+          + ", ".join(f"{r:.2f}x" for r in rounds_ratios))  # fmt: skip
+    for name, label in (("app", "multipart"), ("resumable", "resumable")):
+        print(f"    server CPU per upload, {label:<9}: "
+              + ", ".join(f"{u:.2f}+{k:.2f}" for u, k in cpu[name])
+              + " s (user+kernel)")  # fmt: skip
+    cpu_median = {name: statistics.median(u + k for u, k in cpu[name]) for name in cpu}
+    print(f"    server CPU per upload, median: multipart {cpu_median['app']:.2f} s, resumable "
+          f"{cpu_median['resumable']:.2f} s: resumable / multipart by CPU "
+          f"{cpu_median['app'] / cpu_median['resumable']:.2f}x")  # fmt: skip
     ratio = statistics.median(times["app"]) / statistics.median(times["resumable"])
     print(f"    resumable / multipart throughput {ratio:.2f}x (goal >= 0.8x: "
           f"{'met' if ratio >= 0.8 else 'NOT met'}); peak RSS growth "

@@ -174,3 +174,68 @@ def test_a_large_file_from_a_link_goes_in_pieces_survives_a_cut_and_pauses(
     ]
     assert patches[0] == "0" and patches[1] == patches[2]  # the cut piece was sent again
     assert api.service.link_used(link_id)  # one-time links stay one-time
+
+
+def test_the_files_of_a_study_go_a_few_at_a_time(
+    browser: object, static_server: tuple[str, UploadsApi], tmp_path: Path
+) -> None:
+    """Five large files: three go at once (the bound), the others wait for a free place, and
+    every one arrives whole."""
+    import hashlib
+    import os
+
+    url, api = static_server
+    piece = 8 * 1024 * 1024
+    scans = []
+    for number in range(5):
+        scan = tmp_path / f"SERIES{number}.zip"
+        scan.write_bytes(os.urandom(piece + 1 + number))  # two pieces each
+        scans.append(scan)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    held: list[object] = []
+    holding = [True]
+    in_flight: set[str] = set()
+    most = [0]
+
+    def route(request_route: object) -> None:
+        request = request_route.request  # type: ignore[attr-defined]
+        if request.method == "PATCH" and holding[0]:
+            held.append(request_route)  # answered below, once the bound has shown itself
+            return
+        request_route.continue_()  # type: ignore[attr-defined]
+
+    def started(request: object) -> None:
+        if request.method == "PATCH":  # type: ignore[attr-defined]
+            in_flight.add(request.url)  # type: ignore[attr-defined]
+            most[0] = max(most[0], len(in_flight))
+
+    def ended(request: object) -> None:
+        in_flight.discard(request.url)  # type: ignore[attr-defined]
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
+    page.route("**/api/tus/**", route)
+    page.goto(f"{url}/upload?token={issue_token(SECRET, 'conv-a', 'link', 600)}")
+    page.get_by_label("Choose files").set_input_files(scans)
+    page.get_by_role("button", name="Send").click()
+    for _ in range(100):  # routes run while Playwright waits
+        if len(held) >= 3:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(1500)  # time for a fourth one, if the bound did not hold
+    assert len(held) == 3 and most[0] == 3
+    holding[0] = False
+    for waiting in held:
+        waiting.continue_()  # type: ignore[attr-defined]
+    expect(page.get_by_role("status")).to_contain_text(
+        "Received — go back to the chat", timeout=60_000
+    )
+    assert most[0] == 3
+    [record] = api.service.for_conversation("conv-a")
+    details = api.service.get("conv-a", record.public_id)
+    assert details is not None
+    assert sorted((f.relative_path, f.sha256) for f in details.files) == sorted(
+        (scan.name, hashlib.sha256(scan.read_bytes()).hexdigest()) for scan in scans
+    )
+    page.close()
