@@ -24,13 +24,13 @@ from bot.actions.slots import first_text, said_so_far, slot_text
 from bot.config import Settings
 from bot.db import StorageUnavailable
 from bot.guidance import questions
+from bot.guidance.deliveries import missing_from_delivery
 from bot.guidance.records_followup import (
     FOLLOW_UP_DAYS,
     Arrival,
     ask_again_for,
     day_10_message,
     day_30_message,
-    missing_from_delivery,
     still_missing_sentence,
 )
 from bot.guidance.records_letter import LetterFields, parse_delivery
@@ -306,7 +306,8 @@ def wrong_delivery_reply(
 
 class ActionRecordsDelay(Action):
     """The center is slow or sent the wrong thing: the note naming what is missing when the
-    patient says what it is, otherwise what to do about the delay."""
+    patient says what it is; how to ask (on the center's form) when they ask which form the
+    center wants; otherwise what to do about the delay."""
 
     def name(self) -> str:
         return "action_records_delay"
@@ -314,7 +315,13 @@ class ActionRecordsDelay(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if not wrong_delivery_reply(tracker, dispatcher, WRONG_DELIVERY_BUTTONS):
+        if wrong_delivery_reply(tracker, dispatcher, WRONG_DELIVERY_BUTTONS):
+            return []
+        # "They won't release anything until I sign their paperwork, which form is that?" is a
+        # question about the request form, not a delay.
+        if questions.asks_which_form(tracker.latest_message.get("text")):
+            dispatcher.utter_message(response="utter_records_how")
+        else:
             dispatcher.utter_message(response="utter_records_delay")
         return []
 

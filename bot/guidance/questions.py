@@ -136,15 +136,21 @@ _TO_THE_CENTER = re.compile(
     r"\b(?:imaging|center|centre|hospital|clinic|radiology|records|scans?|images?|films?|"
     r"facility|place|office|department)\b"
 )
+_VERDICT = r"(?:cancer\w*|malignant|benign|serious|dangerous|bad|normal|a tumou?r)"
 _WHAT_IT_MEANS = re.compile(
     r"\bwhat (?:is|are|does|do|was) (?:that|this|it|they|those|these)\b|"
     r"\bwhat does (?:\w+ ){1,6}mean\b|\bwhats (?:that|this|an? \w+)\b|"
     r"\bwhat (?:is|are) (?:an?|the) \w+|\bis (?:that|this|it) (?:bad|serious|dangerous|cancer|"
-    r"normal|benign)\b"
+    r"normal|benign)\b|"
+    # "is a 6mm lung nodule cancer", "could the spot on my liver be malignant", "does a 2 cm
+    # cyst mean cancer": whether a finding is bad, asked about the finding itself.
+    rf"\b(?:is|are|could|can|might|may|would|does|do) (?:an?|the|my|his|her|their|this|that|"
+    rf"these|those) (?:\w+ ){{0,8}}(?:be |mean )?{_VERDICT}\b"
 )
 _FROM_A_REPORT = re.compile(
     r"\b(?:report|reports|findings?|impression|radiologist|says|said|mentions?|mentioned|"
-    r"shows?|showed|noted|notes|describes?|described|scan|mri|ct|x ?ray|ultrasound)\b"
+    r"shows?|showed|noted|notes|describes?|described|scan|mri|ct|x ?ray|ultrasound|"
+    r"nodules?|lesions?|mass|masses|spots?|cysts?|shadows?|lumps?|growths?|tumou?rs?)\b"
 )
 
 
@@ -202,6 +208,18 @@ def fallback_route(text: str | None) -> str | None:
     if _WHAT_IT_MEANS.search(clean) and _FROM_A_REPORT.search(clean):
         return "utter_disclaimer"
     return None
+
+
+# "which form is that", "what paperwork do they mean": the center's own request form.
+_WHICH_FORM = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(?:form|forms|paperwork|papers|document|documents)\b|"
+    r"\b(?:form|paperwork) (?:is|are) (?:that|this|it|they)\b"
+)
+
+
+def asks_which_form(text: str | None) -> bool:
+    """The patient asks which form or paperwork the center wants before it releases anything."""
+    return bool(_WHICH_FORM.search(normalize_text(text)))
 
 
 def mentions_our_subjects(text: str | None) -> bool:

@@ -8,18 +8,15 @@ checked against it (DICOM images or only pictures? the signed report? earlier sc
 what is still missing is named with the keys of `records_letter.MISSING`, so the same keys
 write the follow-up note to the center. The patient may also just say what came wrong ("the CD
 has no report", "they only gave me JPEGs", "they charged a search fee"):
-`missing_from_delivery` names it with the same keys.
+`bot.guidance.deliveries.missing_from_delivery` names it with the same keys.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.guidance.normalize import normalize_text
-from bot.guidance.questions import only_pictures
 from bot.imaging.verdict import Verdict
 
 # Day 10: a polite check-in; day 30: the legal deadline for the center to act.
@@ -133,49 +130,3 @@ def day_30_message(center: str, requested_on: date) -> str:
         "wrote for you, their office can request the images directly."
     )
 
-
-# "no report", "without the report", "forgot the report", "the report isnt on it", ...
-_LEFT_OUT = (
-    r"(?:no|none of|without|missing|forgot(?:ten)?|left out|didnt (?:include|send|put|give)"
-    r"|but not)"
-)
-_NOT_THERE = (
-    r"(?:missing|isnt|wasnt|arent|werent|not (?:there|included|on (?:it|the \w+))|left out"
-    r"|never came)"
-)
-_REPORT = r"(?:the |a |my |any |radiology |written |signed )*reports?"
-_EXAMS = (
-    r"(?:scans?|studies|study|images|exams?|mris?|cts?|ones|mammograms?|mammos?|x ?rays?"
-    r"|ultrasounds?|pet scans?|films?)"
-)
-_PRIORS = (
-    r"(?:the |my |any )*(?:priors?|(?:prior|previous|older|earlier|old|comparison) "
-    rf"(?:\w+ )?{_EXAMS})"
-)
-_MISSING_SAID = {
-    "report": re.compile(
-        rf"\b{_LEFT_OUT}(?: \w+){{0,4}} {_REPORT}\b|\b{_REPORT}(?: \w+){{0,3}} {_NOT_THERE}\b"
-    ),
-    "priors": re.compile(
-        rf"\b{_LEFT_OUT}(?: \w+){{0,4}} {_PRIORS}\b|\b{_PRIORS}(?: \w+){{0,5}} {_NOT_THERE}\b"
-    ),
-    "fee": re.compile(r"\b(?:search|retrieval|research|locating) fees?\b"),
-}
-# Something came (or was offered): without it, "no report" is a request, not a wrong delivery.
-_DELIVERED = re.compile(
-    r"\b(?:sent|gave|given|mailed|e ?mailed|faxed|shared|provided|delivered|came|arrived|"
-    r"received|got|handed|uploaded|burned|burnt|charged?|charging|want(?:ed|s)?|didnt \w+|"
-    r"cd|dvd|disc|disk|usb|portal|link)\b"
-)
-
-
-def missing_from_delivery(text: str | None) -> tuple[str, ...]:
-    """What the patient says the center sent wrong or left out, as `records_letter.MISSING`
-    keys (in the letter's order); () when the message names no such thing."""
-    clean = normalize_text(text)
-    if not clean or not _DELIVERED.search(clean):
-        return ()
-    found = [key for key, pattern in _MISSING_SAID.items() if pattern.search(clean)]
-    if only_pictures(text):
-        found.insert(0, "dicom")
-    return tuple(found)

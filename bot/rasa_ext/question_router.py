@@ -7,8 +7,11 @@ and, when the NLU chose an intent that does not answer a question (`inform`, `nl
 `dont_know`, `out_of_scope`), or a records intent for a "write it for me" request, and
 `bot.guidance.questions.fallback_route` finds one of our questions in the message, sets the
 intent that starts that journey: write the records request, the insurance questions, which kind
-of radiologist, is a second read worth it, or the no-interpretation answer. The NLU's ranking
-stays below it. Emergencies, button payloads and every other intent are left alone.
+of radiologist, is a second read worth it, or the no-interpretation answer. A statement or an
+unread message that says the center sent the wrong thing ("the hospital emailed us JPG pictures",
+"a CD but no report": `bot.guidance.deliveries`) becomes
+`records_delay`, whose answer is the note asking for what is missing. The NLU's ranking stays
+below it. Emergencies, button payloads and every other intent are left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import (  # type: ignore[import
     TrainingData,
 )
 
+from bot.guidance.deliveries import missing_from_delivery
 from bot.guidance.questions import fallback_route
 
 # The intent that starts each journey fallback_route names.
@@ -51,6 +55,9 @@ RECORDS_TALK = re.compile(
     re.IGNORECASE,
 )
 RECORDS_INTENTS = ("records_delay", "request_records")
+# Where a wrong delivery may hide: not understood, or read as out of scope. (Not `inform`: in a
+# form, "the CD had no report" may well be the answer asked for.)
+DELIVERY_HIDES_IN = ("nlu_fallback", "out_of_scope")
 
 
 def route(message_data: dict[str, Any], text: str | None) -> bool:
@@ -62,6 +69,8 @@ def route(message_data: dict[str, Any], text: str | None) -> bool:
         return False
     journey = fallback_route(text)
     wanted = INTENT_FOR.get(journey or "")
+    if wanted is None and intent in DELIVERY_HIDES_IN and missing_from_delivery(text):
+        wanted = "records_delay"
     allowed = ROUTABLE[intent]
     if intent in RECORDS_INTENTS and wanted == "ask_worthwhile" and not RECORDS_TALK.search(text):
         allowed = None

@@ -343,3 +343,15 @@ async def test_a_letter_that_cannot_be_stored_is_said_and_nothing_recorded(
     assert await ActionWriteLetter().run(dispatcher, tracker, domain) == []
     assert responses(dispatcher) == ["utter_letter_not_saved"]
     assert records_requests().status(tracker.sender_id) is None
+
+
+async def test_a_center_that_wants_its_form_signed_gets_how_to_request(
+    case_db: str, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="radiology says they need me to fill something out first, what paperwork is it",
+        intent="records_delay",
+    )
+    await ActionRecordsDelay().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_records_how"]
+    assert "records release form" in said(dispatcher, domain)[0]

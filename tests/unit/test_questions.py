@@ -109,6 +109,13 @@ def test_asks_for_a_second_read(text: str, expected: bool) -> None:
         ("The scan was last week, should somebody else look at it", "worthwhile_form"),
         ("the mri report notes a small cyst. what is that?", "utter_disclaimer"),
         ("my ultrasound showed a nodule, is that bad", "utter_disclaimer"),
+        # Whether a finding is bad, asked about the finding itself.
+        ("is a 6mm lung nodule cancer", "utter_disclaimer"),
+        ("could the 2 cm spot on her liver be malignant?", "utter_disclaimer"),
+        ("does a small cyst on the kidney mean cancer", "utter_disclaimer"),
+        ("might the 9 mm shadow near my father's left lung be a tumor", "utter_disclaimer"),
+        ("is a second opinion a bad idea?", "worthwhile_form"),  # about the read, no finding
+        ("is the radiology office open on saturday?", None),
         ("what is the weather like", None),  # asks, but not about a report
         # A long story with the real question at the end, or asked indirectly.
         ("my girl is 6 and broke her arm at soccer, they did xrays. which type of radiologist "
@@ -139,3 +146,17 @@ def test_fallback_route(text: str, expected: str | None) -> None:
 )
 def test_asks_anywhere(text: str, expected: bool) -> None:
     assert questions.asks_anywhere(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("they won't send it until I sign their form, which form is that?", True),
+        ("what paperwork do they need from me", True),
+        ("the release form is already signed and faxed", False),
+        ("I signed the form three weeks ago and still nothing", False),
+        ("which scan was it", False),
+    ],
+)
+def test_asks_which_form(text: str, asks: bool) -> None:
+    assert questions.asks_which_form(text) is asks

@@ -50,6 +50,14 @@ cases = [
      "radiologist look at it?", "records_delay", "ask_worthwhile"),
     ("the clinic keeps delaying my cd, can someone else read the scan once i get it?",
      "records_delay", "records_delay"),
+    # A wrong delivery the NLU could not read is a records delay (its answer is the note).
+    ("the hospital emailed us a bunch of jpg pictures of his brain scan. what now",
+     "nlu_fallback", "records_delay"),
+    ("finally got the disc, no report on it though", "out_of_scope", "records_delay"),
+    ("finally got the disc, no report on it though", "inform", "inform"),
+    ("i have no idea what you mean", "nlu_fallback", "nlu_fallback"),
+    # Whether a finding is cancer, read as a statement.
+    ("is a 6mm lung nodule cancer", "inform", "ask_diagnosis"),
     # Which kind of radiologist, at the end of a story.
     ("my son is 8 and fell off his bike, they did an xray of his elbow. what kind of radiologist "
      "should look at it?", "out_of_scope", "find_subspecialist"),

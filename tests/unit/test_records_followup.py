@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.guidance.deliveries import missing_from_delivery
 from bot.guidance.records_followup import (
     arrival,
     ask_again_for,
     day_10_message,
     day_30_message,
-    missing_from_delivery,
     next_follow_up,
     still_missing_sentence,
 )
