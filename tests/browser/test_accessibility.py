@@ -145,7 +145,16 @@ def test_reduced_motion_stops_the_typing_animation(browser: Browser, stack: Stac
 
 
 def test_1280_screenshot_with_the_chat_open(chat: Chat) -> None:
+    """On a laptop screen the open chat and its menu fit the window, so the screenshot (for the
+    README and reviewers) shows what a patient sees first without scrolling."""
     chat.open()
     chat.say("hi")
     chat.expect_replies("Finding the right specialist")
+    viewport = chat.page.viewport_size
+    assert viewport == {"width": 1280, "height": 800}
+    for box in (chat.reply_button("Finding the right specialist").bounding_box(),
+                chat.page.locator(".sr-panel").first.bounding_box()):
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
     screenshot(chat.page, "widget-1280-menu")
