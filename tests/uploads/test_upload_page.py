@@ -63,6 +63,8 @@ def test_files_and_a_folder_go_up(
     report = tmp_path / "report.pdf"
     report.write_bytes(b"%PDF-1.4 report")
     page = browser.new_page()  # type: ignore[attr-defined]
+    paths: list[str] = []
+    page.on("request", lambda request: paths.append(request.url.split(url, 1)[-1]))
     page.goto(f"{url}/upload?token={token_for('conv-a', 'upload')}")
     page.get_by_label("Choose files").set_input_files([report])
     page.get_by_label("Or choose a whole folder").set_input_files(tmp_path / "CD")
@@ -78,6 +80,8 @@ def test_files_and_a_folder_go_up(
     assert sorted(f.relative_path for f in details.files) == [
         "CD/DICOM/IM1", "CD/DICOMDIR", "report.pdf",
     ]  # fmt: skip
+    # Small files go in one plain multipart request, never in resumable pieces.
+    assert "/api/uploads" in paths and not [p for p in paths if "/api/tus" in p]
     page.close()
 
 

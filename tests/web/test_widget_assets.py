@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -192,7 +193,7 @@ console.log(JSON.stringify({
               r.selectionKey([f("b", 1, 1), f("a", 1, 1)]),
   left: [r.secondsLeft(0, 100, 5000), r.secondsLeft(10, 100, 1000),
          r.secondsLeft(25, 100, 5000), r.secondsLeft(100, 100, 5000)],
-  chunk: r.CHUNK_SIZE, parallel: r.PARALLEL,
+  chunk: r.CHUNK_SIZE, parallel: r.PARALLEL, retries: r.RETRY_DELAYS,
 }));
 """
 
@@ -212,3 +213,7 @@ def test_resumable_selection_names_and_time_left() -> None:
     # No estimate without progress or before 2 s; 25 bytes in 5 s leaves 75 bytes: 15 s.
     assert out["left"] == [None, None, 15, None]
     assert (out["chunk"], out["parallel"]) == (8 * 1024 * 1024, 3)
+    # Retried with backoff: at once (a cut connection is usually back), then longer each time.
+    delays = out["retries"]
+    assert delays[0] == 0 and len(delays) >= 4
+    assert all(later > earlier for earlier, later in itertools.pairwise(delays))

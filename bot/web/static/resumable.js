@@ -274,6 +274,7 @@
   return {
     CHUNK_SIZE: CHUNK_SIZE,
     PARALLEL: PARALLEL,
+    RETRY_DELAYS: RETRY_DELAYS,
     selectionKey: selectionKey,
     secondsLeft: secondsLeft,
     send: send,
