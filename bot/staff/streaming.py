@@ -132,15 +132,16 @@ class PipeWriter(Generic[T]):
             yield block
 
     def close(self) -> None:
-        """Stop the maker (if still running) and wait for it; safe to call more than once."""
+        """Tell the maker to stop; safe to call more than once, from any thread. It does not
+        wait: it may run on the event loop (a dropped generator), and the maker only notices at
+        its next write, after the image it is on. The maker's own `with` blocks close what it
+        opened."""
         self._closed.set()
         while True:  # unblock a maker waiting for room
             try:
                 self._blocks.get_nowait()
             except queue.Empty:
                 break
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join()
 
     @property
     def finished(self) -> bool:

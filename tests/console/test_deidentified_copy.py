@@ -262,6 +262,7 @@ def test_a_client_that_goes_away_stops_the_work(
     thread = made.pipe._thread
     assert thread.is_alive()  # waiting for room: it never runs far ahead of the client
     made.close()
+    thread.join(5)
     assert not thread.is_alive() and made.pipe.result is None  # stopped, not finished
     assert made.pipe.error is None
     assert list((settings.var_dir / "exports").iterdir()) == []
