@@ -34,9 +34,7 @@ from bot.guidance.situation import (
     mismatch_message,
 )
 from bot.guidance.uploads import (
-    ALREADY_CHECKED,
     MAX_FOLLOW_UPS,
-    NOT_FOUND,
     UploadState,
     next_step_message,
     report_uploads,
@@ -109,7 +107,7 @@ class ActionHandleUploads(Action):
             return []
         if not states:
             if not is_follow_up:
-                dispatcher.utter_message(text=NOT_FOUND)
+                dispatcher.utter_message(response="utter_uploads_not_found")
             return []
         already = set(tracker.get_slot("reported_upload_ids") or [])
         report = report_uploads(states, already)
@@ -118,7 +116,7 @@ class ActionHandleUploads(Action):
             # again, never silence.
             again = report_uploads(states, set()).messages
             if again:
-                dispatcher.utter_message(text=ALREADY_CHECKED)
+                dispatcher.utter_message(response="utter_uploads_already_checked")
             for message in again:
                 dispatcher.utter_message(text=message)
         for message in report.messages:

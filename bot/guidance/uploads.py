@@ -23,10 +23,6 @@ FAILED_CHECK = (
     "I couldn't finish checking one of your uploads. Your files are safe and our team will "
     "look at them; you don't need to send them again."
 )
-NOT_FOUND = (
-    "I couldn't find those files in this conversation. Please try sending them again with the "
-    "upload button or link."
-)
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,6 @@ def report_uploads(states: Sequence[UploadState], already_reported: set[str]) ->
     return UploadReport(tuple(messages), tuple(reported), running)
 
 
-ALREADY_CHECKED = "I've checked these files already. Here is what I found:"
 
 
 def still_checking_message(count: int) -> str:

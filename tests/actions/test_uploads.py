@@ -16,7 +16,7 @@ from bot.actions import uploads as upload_actions
 from bot.actions.uploads import CHECKED_INTENT, ActionHandleUploads
 from bot.cases import CaseDetails, ContactDetails
 from bot.cases.runtime import case_service
-from bot.guidance.uploads import ALREADY_CHECKED, FAILED_CHECK, NOT_FOUND
+from bot.guidance.uploads import FAILED_CHECK
 from bot.imaging import inspect_files
 from bot.security.tokens import verify_token
 from bot.uploads.records import StoredFile
@@ -146,9 +146,8 @@ async def test_the_same_upload_announced_again_gets_its_verdict_again(
     again = tracker_with("/upload_files", metadata={"upload_ids": [public_id]},
                          slots={"reported_upload_ids": [public_id]})
     events, messages = await run(again)
-    texts = [m["text"] for m in messages]
-    assert texts[0] == ALREADY_CHECKED
-    assert texts[1].startswith("I found 1 study")
+    assert messages[0]["response"] == "utter_uploads_already_checked"
+    assert messages[1]["text"].startswith("I found 1 study")
     assert "reported_upload_ids" not in slot_events(events)  # nothing new to remember
 
 
@@ -208,7 +207,7 @@ async def test_another_conversations_upload_is_not_found(uploads_db: str, tmp_pa
         tracker_with("/upload_files", metadata={"upload_ids": [public_id]})
     )
     assert events == []
-    assert [m["text"] for m in messages] == [NOT_FOUND]
+    assert [m["response"] for m in messages] == ["utter_uploads_not_found"]
 
 
 async def test_files_go_to_the_existing_case(uploads_db: str, tmp_path: Path) -> None:
