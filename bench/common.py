@@ -1,8 +1,9 @@
-"""What several benchmarks share: percentiles, a process's resident memory, finding the Rasa
-process that serves a port (Linux /proc)."""
+"""What several benchmarks share: percentiles, a process's resident memory and CPU time, finding
+the Rasa process that serves a port (Linux /proc)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -21,6 +22,17 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time `pid` has used so far; 0.0 when the process is gone."""
+    try:
+        # After the command name (which may hold spaces, hence the last ")"): utime, stime
+        # are the 12th and 13th fields.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pid_serving(port: int, marker: bytes = b"rasa") -> int | None:

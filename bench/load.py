@@ -17,7 +17,9 @@ both alike. A round is `level` conversations at once, each sending `--turns` mes
 the other through the REST channel: SecondRead's own realistic turns (free text, button payloads,
 a form, an upload message with metadata), the same texts for both bots. Per bot and level it
 prints throughput (messages per second over the round's wall time), reply p50, p95 and max, and
-the ratios; at the end the resident memory of both Rasa processes.
+the ratios, and the CPU time each bot's processes used per message (Rasa; for SecondRead also the
+action server), which a busy shared machine disturbs far less than the wall clock; at the end
+the resident memory of both Rasa processes.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, pid_serving, rss_mb  # noqa: E402
+from bench.common import cpu_seconds, percentile, pid_serving, rss_mb  # noqa: E402
 from tests.integration.stack import free_port, running_stack, stop  # noqa: E402
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -69,6 +71,8 @@ class Round:
     replies: list[float]
     wall: float
     failures: int
+    # CPU seconds each of the bot's processes used during the round, by process name.
+    cpu: dict[str, float]
 
     @property
     def throughput(self) -> float:
@@ -174,7 +178,15 @@ async def one_round(bot: str, send: Send, level: int, turns: int) -> Round:
         t0 = time.perf_counter()
         await asyncio.gather(*(conversation(client) for _ in range(level)))
         wall = time.perf_counter() - t0
-    return Round(bot, level, replies, wall, failures)
+    return Round(bot, level, replies, wall, failures, {})
+
+
+def timed_round(bot: str, send: Send, level: int, turns: int, pids: dict[str, int]) -> Round:
+    """One round, with the CPU time each of the bot's processes used during it."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    done = asyncio.run(one_round(bot, send, level, turns))
+    done.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    return done
 
 
 def summary(rounds: list[Round]) -> dict[str, float]:
@@ -185,6 +197,9 @@ def summary(rounds: list[Round]) -> dict[str, float]:
         "p95": percentile(replies, 0.95) if replies else float("nan"),
         "max": max(replies) if replies else float("nan"),
         "failures": sum(one.failures for one in rounds),
+        # CPU milliseconds per message: Rasa's, and all of the bot's processes together.
+        "rasa_cpu": 1000 * sum(one.cpu.get("Rasa", 0.0) for one in rounds) / len(replies),
+        "cpu": 1000 * sum(sum(one.cpu.values()) for one in rounds) / len(replies),
     }
 
 
@@ -208,13 +223,17 @@ def main() -> None:
                     "bare": rest_sender(bare_url, None),
                     "SecondRead": rest_sender(stack.rasa_url, stack.auth),
                 }
+                ours_pid = pid_serving(int(stack.rasa_url.rsplit(":", 1)[1]))
+                actions_pid = pid_serving(int(stack.action_url.rsplit(":", 1)[1]),
+                                          b"bot.actions.server")
+                pids = {"bare": {"Rasa": bare_proc.pid},
+                        "SecondRead": {"Rasa": ours_pid or 0, "actions": actions_pid or 0}}
                 results: dict[tuple[str, int], list[Round]] = {}
                 for level in levels:
                     for _ in range(args.rounds):
                         for name, send in bots.items():
-                            done = asyncio.run(one_round(name, send, level, args.turns))
+                            done = timed_round(name, send, level, args.turns, pids[name])
                             results.setdefault((name, level), []).append(done)
-                ours_pid = pid_serving(int(stack.rasa_url.rsplit(":", 1)[1]))
                 ours_rss = rss_mb(ours_pid) if ours_pid else None
                 bare_rss = rss_mb(bare_proc.pid)
     report(results, levels, args, bare_start, ours_start, bare_rss, ours_rss)
@@ -233,16 +252,19 @@ def report(
     print(f"Load, SecondRead next to a bare `rasa init` bot, {time.strftime('%Y-%m-%d')}, "
           f"{os.cpu_count()} cores; {args.rounds} alternating rounds per level, "
           f"{args.turns} messages per conversation (REST)")
-    print(f"{'':>4} {'':<11} {'msg/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'failed':>6}")
+    print(f"{'':>4} {'':<11} {'msg/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'failed':>6}"
+          f" {'CPU ms/msg: Rasa':>16} {'all':>6}")
     for level in levels:
         bare = summary(results[("bare", level)])
         ours = summary(results[("SecondRead", level)])
         for name, row in (("bare", bare), ("SecondRead", ours)):
             print(f"{level:>4} {name:<11} {row['throughput']:>7.1f} {row['p50'] * ms:>7.0f} "
-                  f"{row['p95'] * ms:>7.0f} {row['max'] * ms:>7.0f} {row['failures']:>6.0f}")
+                  f"{row['p95'] * ms:>7.0f} {row['max'] * ms:>7.0f} {row['failures']:>6.0f}"
+                  f" {row['rasa_cpu']:>16.1f} {row['cpu']:>6.1f}")
         print(f"{level:>4} {'ratio':<11} {ours['throughput'] / bare['throughput']:>6.2f}x "
               f"{ours['p50'] / bare['p50']:>6.2f}x {ours['p95'] / bare['p95']:>6.2f}x "
-              f"{ours['max'] / bare['max']:>6.2f}x")
+              f"{ours['max'] / bare['max']:>6.2f}x {'':>6} "
+              f"{ours['rasa_cpu'] / bare['rasa_cpu']:>15.2f}x {ours['cpu'] / bare['cpu']:>5.2f}x")
     print(f"start to first reply: bare {bare_start:.1f} s, SecondRead {ours_start:.1f} s "
           f"(3 servers), ratio {ours_start / bare_start:.2f}x")
     if bare_rss and ours_rss:

@@ -11,6 +11,7 @@ up at day 10 and day 30; `action_records_follow_up` words those follow-ups.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -135,15 +136,16 @@ class ActionWriteLetter(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         settings = Settings.load()
-        fields = with_the_files(letter_fields(tracker), tracker.sender_id)
+        # The database and the letter store off the event loop, which other chats share.
+        fields = await asyncio.to_thread(with_the_files, letter_fields(tracker), tracker.sender_id)
         try:
-            save_letter(settings, tracker.sender_id, fields)
+            await asyncio.to_thread(save_letter, settings, tracker.sender_id, fields)
         except OSError:
             dispatcher.utter_message(response="utter_letter_not_saved")
             return []
         token = issue_token(settings.secret_key, tracker.sender_id, "letter", LINK_TTL_SECONDS)
         base = f"{settings.public_url}/letters"
-        follows_up = record_request(tracker, fields)
+        follows_up = await asyncio.to_thread(record_request, tracker, fields)
         blanks = [] if fields.patient_name else ["your name, date of birth and contact"]
         if not fields.exam:
             blanks.append("the exam")
@@ -270,7 +272,7 @@ class ActionRecordsFollowUp(Action):
             "",
         )
         try:
-            status = records_requests().status(tracker.sender_id)
+            status = await asyncio.to_thread(records_requests().status, tracker.sender_id)
         except StorageUnavailable:
             status = None
         if status is None or step not in FOLLOW_UP_BUTTONS:
@@ -278,14 +280,14 @@ class ActionRecordsFollowUp(Action):
         requested_on = status.requested_at.date()
         if step == "day10":
             text = day_10_message(status.center_name, requested_on, status.arrived)
-            text += note_for_what_is_missing(tracker, status.arrived)
+            text += await asyncio.to_thread(note_for_what_is_missing, tracker, status.arrived)
         else:
             text = day_30_message(status.center_name, requested_on)
         dispatcher.utter_message(text=text, buttons=FOLLOW_UP_BUTTONS[step])
         return []
 
 
-def wrong_delivery_reply(
+async def wrong_delivery_reply(
     tracker: Tracker, dispatcher: CollectingDispatcher, buttons: list[dict[str, str]]
 ) -> bool:
     """When the patient says what the center sent wrong or left out: the note asking for it
@@ -294,7 +296,7 @@ def wrong_delivery_reply(
     if not missing:
         return False
     wanted = ask_again_for(missing)
-    link = follow_up_note_link(tracker, list(missing))
+    link = await asyncio.to_thread(follow_up_note_link, tracker, list(missing))
     if link is None:
         dispatcher.utter_message(response="utter_wrong_delivery", wanted=wanted, buttons=buttons)
     else:
@@ -315,7 +317,7 @@ class ActionRecordsDelay(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if wrong_delivery_reply(tracker, dispatcher, WRONG_DELIVERY_BUTTONS):
+        if await wrong_delivery_reply(tracker, dispatcher, WRONG_DELIVERY_BUTTONS):
             return []
         # "They won't release anything until I sign their paperwork, which form is that?" is a
         # question about the request form, not a delay.
@@ -336,7 +338,7 @@ class ActionRecordsWhat(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        wrong_delivery_reply(tracker, dispatcher, [])
+        await wrong_delivery_reply(tracker, dispatcher, [])
         dispatcher.utter_message(response="utter_records_what")
         return []
 

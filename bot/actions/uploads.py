@@ -94,7 +94,7 @@ class ActionHandleUploads(Action):
             # "The portal only gives me JPEGs, can I send those?" is answered, not given a link.
             if only_pictures(tracker.latest_message.get("text")):
                 dispatcher.utter_message(response="utter_pictures_not_enough")
-                note = follow_up_note_link(tracker, ["dicom"])
+                note = await asyncio.to_thread(follow_up_note_link, tracker, ["dicom"])
                 if note:
                     dispatcher.utter_message(response="utter_pictures_note", link=note)
             else:
