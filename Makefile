@@ -24,13 +24,13 @@ help:
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
-# Debian packages: PostgreSQL for the database tests, Redis for the tests of several Rasa
-# servers (tests/cluster), Chromium for the browser tests, and what the bot itself runs:
-# poppler-utils and Tesseract to read photos and scans of printed reports (installed only when
-# missing).
+# Debian packages: PostgreSQL for the database tests, Redis, nginx and iproute2 for the tests
+# of several servers (tests/cluster: separate hosts in network namespaces behind nginx),
+# Chromium for the browser tests, and what the bot itself runs: poppler-utils and Tesseract to
+# read photos and scans of printed reports (installed only when missing).
 OCR_DEPS := poppler-utils tesseract-ocr tesseract-ocr-eng
 deps:
-	scripts/install-apt-deps postgresql redis-server chromium $(OCR_DEPS)
+	scripts/install-apt-deps postgresql redis-server nginx iproute2 chromium $(OCR_DEPS)
 
 ocr-deps:
 	scripts/install-apt-deps $(OCR_DEPS)

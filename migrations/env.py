@@ -5,7 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import URL
+from sqlalchemy import URL, text
 
 import bot.letters.models  # the records requests (registered on Base.metadata too)
 import bot.notify.telegram.tables  # the Telegram bridge's telegram_* tables
@@ -14,6 +14,8 @@ from bot.cases.models import Base
 from bot.db import database_url, include_object, make_engine
 
 config = context.config
+# Any constant shared by every release: the key of the advisory lock migrations run under.
+MIGRATION_LOCK_KEY = 0x5EC0_0D4EAD
 if config.attributes.get("configure_logging", True) and config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
@@ -44,6 +46,12 @@ def run_migrations_online() -> None:
         with engine.connect() as connection:
             _configure(connection=connection)
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Several web apps migrate as they start (deploy/systemd): the first holds
+                    # this lock until its migrations commit; the others then find the schema
+                    # current and do nothing, instead of failing on tables made meanwhile.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": MIGRATION_LOCK_KEY})  # fmt: skip
                 context.run_migrations()
     finally:
         engine.dispose()

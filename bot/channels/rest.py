@@ -8,12 +8,18 @@ names, and a body `sender` that names another conversation is refused (403). The
 bridge mints its own short-lived tokens with the same secret; scripted clients (tests,
 benchmarks, `make shell`, curl) get one from the web app's `POST /api/sessions`.
 
+No message text reaches the logs: Rasa's handler logs the text of a message whose turn was
+cancelled (`rest.message.received.timeout`, on a response timeout or a client gone), so the
+cancellation ends here and is logged without it. (A failed turn never reaches Rasa's other
+text-logging branch: bot/channels/guard.py answers it.)
+
 credentials.yml: `bot.channels.rest.ConversationRestInput:` with `jwt_key`; `name()` stays
 "rest", so the URL, trackers and our transcripts are unchanged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -57,7 +63,7 @@ class ConversationRestInput(RestInput):  # type: ignore[misc]
         return value if isinstance(value, str) else None
 
     def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Any:
-        blueprint = super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(quiet_cancellation(guarded(on_new_message)))
         install(blueprint)
 
         @blueprint.middleware("request")  # type: ignore[untyped-decorator]
@@ -84,3 +90,18 @@ class ConversationRestInput(RestInput):  # type: ignore[misc]
             return verify_token(self.jwt_key, header, ("conversation",)).conversation_id
         except InvalidToken:
             return None
+
+
+def quiet_cancellation(
+    handler: Callable[[Any], Awaitable[Any]],
+) -> Callable[[Any], Awaitable[None]]:
+    """`handler`, whose cancellation is logged without the message (Rasa's would log its text)
+    and then answered as Rasa does: with whatever the turn had sent so far."""
+
+    async def handle(message: Any) -> None:
+        try:
+            await handler(message)
+        except asyncio.CancelledError:
+            logger.warning("a REST turn was cancelled (response timeout or client gone)")
+
+    return handle

@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +28,10 @@ INSTALL_HINT = "Run `make deps` (scripts/install-apt-deps installs Debian's post
 class PostgresServer:
     port: int
     user: str
+    host: str = "127.0.0.1"
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
 
 def find_bin_dir() -> Path:
@@ -77,27 +78,36 @@ def _run(command: list[str]) -> None:
 
 
 @contextmanager
-def running_postgres() -> Iterator[PostgresServer]:
+def running_postgres(
+    host: str = "127.0.0.1", inside: Sequence[str] = (), clients: str | None = None
+) -> Iterator[PostgresServer]:
+    """A server listening on `host`; `inside` prefixes its commands (`ip netns exec NS` to run
+    it on a test host, tests/cluster/hosts.py) and `clients` (a CIDR) may connect over TCP
+    without a password, like loopback."""
     bin_dir = find_bin_dir()
-    prefix = _as_server_user()
+    prefix = [*inside, *_as_server_user()]
     folder = Path(tempfile.mkdtemp(prefix="secondread-pg-"))
     if prefix:
         account = pwd.getpwnam(SERVER_USER)
         os.chown(folder, account.pw_uid, account.pw_gid)
-    data, port = folder / "data", _free_loopback_port()
+    data = folder / "data"
+    port = _free_loopback_port() if host == "127.0.0.1" else 5432
     superuser = "postgres"
     try:
         _run([*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", superuser,
               "--auth=trust", "--encoding=UTF8", "--no-sync"])  # fmt: skip
+        if clients:
+            with (data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {clients} trust\n")
         # Durability is pointless for a throwaway server; turning it off keeps the suite fast.
         options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
+            f"-c listen_addresses={host} -p {port} -k {folder} -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off"
         )
         _run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
               "-l", str(folder / "server.log"), "-w", "-t", "60", "start"])  # fmt: skip
         try:
-            yield PostgresServer(port=port, user=superuser)
+            yield PostgresServer(port=port, user=superuser, host=host)
         finally:
             _run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
     finally:

@@ -8,8 +8,6 @@ the Rasa servers started together (loading the model takes about a minute each).
 
 from __future__ import annotations
 
-import base64
-import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -21,15 +19,19 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bot.security.tokens import issue_token
-from tests.cases.postgres import running_postgres
+from tests.cases.postgres import PostgresServer, running_postgres
 from tests.cluster.redis_server import RedisServer, running_redis
 from tests.integration.stack import (
     ROOT,
+    action_command,
     free_port,
+    migrate,
     rasa_command,
+    server_env,
     stop,
     trained_model,
     wait_until_up,
+    web_command,
 )
 
 
@@ -65,6 +67,28 @@ class Cluster:
         return issue_token(self.secret_key, sender, "conversation", 600)
 
 
+def create_database(postgres: PostgresServer, name: str = "secondread") -> str:
+    """A database of its own on the throwaway server: its SQLAlchemy URL (psycopg 3)."""
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+    return postgres.url(name)
+
+
+def redis_env(redis: RedisServer, lock_store: str = "redis") -> dict[str, str]:
+    """The lock store's settings (endpoints.yml) for every Rasa server."""
+    return {
+        "LOCK_STORE": lock_store,
+        "REDIS_HOST": redis.host,
+        "REDIS_PORT": str(redis.port),
+        "REDIS_DB": "1",
+        "REDIS_PASSWORD": redis.password,
+    }
+
+
 @contextmanager
 def running_cluster(workdir: Path, nodes: int = 2, lock_store: str = "redis") -> Iterator[Cluster]:
     """`nodes` Rasa servers (LOCK_STORE=`lock_store`) on one PostgreSQL database and one Redis,
@@ -72,51 +96,23 @@ def running_cluster(workdir: Path, nodes: int = 2, lock_store: str = "redis") ->
     model = trained_model()
     with ExitStack() as stack:
         postgres = stack.enter_context(running_postgres())
-        admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(text("CREATE DATABASE secondread"))
-        finally:
-            admin.dispose()
-        database_url = postgres.url("secondread")
+        database_url = create_database(postgres)
         redis = stack.enter_context(running_redis())
         rasa_ports = [free_port() for _ in range(nodes)]
         action_port, web_port = free_port(), free_port()
         api_token, secret_key = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-        env = dict(os.environ)
-        env.update(
-            VAR_DIR=str(workdir),
-            DATABASE_URL=database_url,
-            # Rasa (SQLAlchemy 1.4) reaches the same database with psycopg2.
-            TRACKER_URL=database_url.replace("+psycopg", ""),
-            TRACKER_DIALECT="postgresql",
-            LOCK_STORE=lock_store,
-            REDIS_HOST="127.0.0.1",
-            REDIS_PORT=str(redis.port),
-            REDIS_DB="1",
-            REDIS_PASSWORD=redis.password,
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-            RASA_URL=f"http://127.0.0.1:{rasa_ports[0]}",
-            TF_CPP_MIN_LOG_LEVEL="2",
-            RASA_TELEMETRY_ENABLED="false",
-            RASA_API_TOKEN=api_token,
-            ACTION_SERVER_TOKEN=secrets.token_urlsafe(32),
-            # Every key is given: the servers run as in production, not in development mode.
-            SECONDREAD_DEV_MODE="0",
-            SECONDREAD_SECRET_KEY=secret_key,
-            SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-            PUBLIC_URL=f"http://127.0.0.1:{web_port}",
-            FOLLOW_UP_ROUND_SECONDS="86400",
+        env = server_env(
+            workdir,
+            database_url=database_url,
+            action_url=f"http://127.0.0.1:{action_port}/webhook",
+            rasa_url=f"http://127.0.0.1:{rasa_ports[0]}",
+            public_url=f"http://127.0.0.1:{web_port}",
+            api_token=api_token,
+            secret_key=secret_key,
+            **redis_env(redis, lock_store),
         )
-        subprocess.run(
-            [str(ROOT / ".venv/bin/python"), "-m", "bot.db"], cwd=ROOT, env=env, check=True
-        )
-        py = str(ROOT / ".venv/bin/python")
-        commands = {
-            "actions": [py, "-m", "bot.actions.server", "--host", "127.0.0.1",
-                        "--port", str(action_port)],
-            "web": [py, "-m", "bot.web", "--port", str(web_port)],
-        }  # fmt: skip
+        migrate(env)
+        commands = {"actions": action_command(action_port), "web": web_command(web_port)}
         for number, port in enumerate(rasa_ports):
             commands[f"rasa{number}"] = rasa_command(model, port)
         logs = {name: workdir / f"{name}.log" for name in commands}

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +35,14 @@ class RedisClient:
     """One connection; `command` sends a command and returns its parsed reply."""
 
     def __init__(
-        self, port: int, password: str | None = None, db: int = 0, timeout: float = 5.0
+        self,
+        port: int,
+        password: str | None = None,
+        db: int = 0,
+        timeout: float = 5.0,
+        host: str = "127.0.0.1",
     ) -> None:
-        self._sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self._sock = socket.create_connection((host, port), timeout=timeout)
         self._buffer = b""
         if password is not None:
             self.command("AUTH", password)
@@ -115,9 +120,10 @@ class RedisClient:
 class RedisServer:
     port: int
     password: str
+    host: str = "127.0.0.1"
 
     def client(self, db: int = 0) -> RedisClient:
-        return RedisClient(self.port, self.password, db)
+        return RedisClient(self.port, self.password, db, host=self.host)
 
 
 def _free_loopback_port() -> int:
@@ -128,22 +134,27 @@ def _free_loopback_port() -> int:
 
 
 @contextmanager
-def running_redis(startup_seconds: float = 20.0) -> Iterator[RedisServer]:
+def running_redis(
+    startup_seconds: float = 20.0, host: str = "127.0.0.1", inside: Sequence[str] = ()
+) -> Iterator[RedisServer]:
+    """A server listening on `host`; `inside` prefixes its command (`ip netns exec NS` to run it
+    on a test host, tests/cluster/hosts.py)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(f"redis-server not found. {INSTALL_HINT}", pytrace=False)
     folder = Path(tempfile.mkdtemp(prefix="secondread-redis-"))
-    port, password = _free_loopback_port(), secrets.token_urlsafe(24)
+    port = _free_loopback_port() if host == "127.0.0.1" else 6379
+    password = secrets.token_urlsafe(24)
     config = folder / "redis.conf"
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(
-            f"bind 127.0.0.1\nport {port}\nprotected-mode yes\ndir {folder}\n"
+            f"bind {host}\nport {port}\nprotected-mode yes\ndir {folder}\n"
             'save ""\nappendonly no\ndaemonize no\n'
             f"logfile {folder / 'redis.log'}\nrequirepass {password}\n"
         )
     proc = subprocess.Popen(
-        [binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*inside, binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + startup_seconds
@@ -156,14 +167,14 @@ def running_redis(startup_seconds: float = 20.0) -> Iterator[RedisServer]:
                     pytrace=False,
                 )
             try:
-                with RedisClient(port, password, timeout=1) as probe:
+                with RedisClient(port, password, timeout=1, host=host) as probe:
                     if probe.command("PING") == "PONG":
                         break
             except (OSError, RedisError):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield RedisServer(port=port, password=password)
+        yield RedisServer(port=port, password=password, host=host)
     finally:
         proc.terminate()
         try:

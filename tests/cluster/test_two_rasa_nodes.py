@@ -17,8 +17,6 @@ Rasa's own RedisLockStore, a message waited unanswered until the client gave up 
 
 from __future__ import annotations
 
-import itertools
-import json
 import statistics
 import threading
 import time
@@ -28,10 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import text
 
-from bot.db import make_engine
 from tests.cluster.cluster import Cluster, running_cluster
+from tests.cluster.events import problems, stored_events, user_texts
 from tests.cluster.redis_server import RedisServer
 from tests.integration.stack import ROOT
 from tests.needs import need
@@ -147,58 +144,20 @@ def _journey(cluster: Cluster, measured: Measured, index: int) -> tuple[str, lis
     return me, sent
 
 
-def _stored_events(database_url: str, sender: str) -> list[dict]:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
-            ).scalars()
-            return [json.loads(row) for row in rows]
-    finally:
-        engine.dispose()
-
-
-def _brief(event: dict) -> str:
-    what = event.get("name") or event.get("text") or ""
-    return f"{event['event']} {what!r} at {event['timestamp']:.3f}"
-
-
 def _check_events(events: list[dict], sent: list[str]) -> list[str]:
     """What is wrong with one conversation's stored events (empty: nothing)."""
-    problems = []
-    user_texts = [e.get("text") for e in events if e["event"] == "user"]
+    found = []
+    stored = user_texts(events)
     journey, pairs = sent[: len(JOURNEY)], sent[len(JOURNEY) :]
-    if user_texts[: len(JOURNEY)] != journey:
-        problems.append(f"journey messages stored as {user_texts[: len(JOURNEY)]}")
+    if stored[: len(JOURNEY)] != journey:
+        found.append(f"journey messages stored as {stored[: len(JOURNEY)]}")
     # Each simultaneous pair in either order, each message exactly once.
-    stored_pairs = user_texts[len(JOURNEY) :]
+    stored_pairs = stored[len(JOURNEY) :]
     expected_pairs = [sorted(pairs[i : i + 2]) for i in range(0, len(pairs), 2)]
     got_pairs = [sorted(stored_pairs[i : i + 2]) for i in range(0, len(stored_pairs), 2)]
     if got_pairs != expected_pairs:
-        problems.append(f"{len(stored_pairs)} simultaneous messages stored, {len(pairs)} sent")
-    serialised = [json.dumps(e, sort_keys=True) for e in events]
-    duplicates = [k for k, n in Counter(serialised).items() if n > 1]
-    if duplicates:
-        problems.append(f"{len(duplicates)} event(s) stored twice")
-    for before, after in itertools.pairwise(events):
-        if after["timestamp"] < before["timestamp"]:
-            problems.append(f"out of time order: {_brief(before)} before {_brief(after)}")
-    # A turn: the user event, then actions and bot messages, ending with action_listen.
-    turn: list[dict] = []
-    for event in [*events, {"event": "user"}]:
-        if event["event"] == "user" and turn and turn[0]["event"] == "user":
-            actions = [e.get("name") for e in turn if e["event"] == "action"]
-            if (
-                not actions
-                or actions[-1] != "action_listen"
-                or not any(e["event"] == "bot" for e in turn)
-            ):
-                problems.append(f"incomplete turn for {turn[0].get('text')!r}: {actions}")
-        if event["event"] == "user":
-            turn = []
-        turn.append(event)
-    return problems
+        found.append(f"{len(stored_pairs)} simultaneous messages stored, {len(pairs)} sent")
+    return found + problems(events)
 
 
 def test_two_rasa_nodes_share_postgres_and_redis_locks(cluster: Cluster) -> None:
@@ -215,13 +174,13 @@ def test_two_rasa_nodes_share_postgres_and_redis_locks(cluster: Cluster) -> None
         clients = int(client.info("clients")["connected_clients"])
     delta = {k: calls_after.get(k, 0) - calls_before.get(k, 0) for k in ("get", "set", "del")}
 
-    problems: dict[str, list[str]] = {}
+    wrong: dict[str, list[str]] = {}
     stored_user = 0
     for me, sent in results:
-        events = _stored_events(cluster.database_url, me)
+        events = stored_events(cluster.database_url, me)
         stored_user += sum(1 for e in events if e["event"] == "user")
         if found := _check_events(events, sent):
-            problems[me[:12]] = found
+            wrong[me[:12]] = found
     sent_total = sum(len(sent) for _, sent in results)
     ours = {me.encode() for me, _ in results}
 
@@ -241,7 +200,7 @@ def test_two_rasa_nodes_share_postgres_and_redis_locks(cluster: Cluster) -> None
         f" {clients} clients connected; lock keys left: {len(leftover or [])}"
     )
     assert measured.unanswered == []
-    assert problems == {}
+    assert wrong == {}
     assert stored_user == sent_total
     # Per message: a ticket (GET, SET), the wait (GET), the end (GET, then SET or DEL).
     messages = len(seconds)

@@ -22,6 +22,7 @@ from bot.letters.models import RecordsRequest
 from bot.security.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
+PYTHON = str(ROOT / ".venv/bin/python")
 
 
 def free_port() -> int:
@@ -104,13 +105,68 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
-def rasa_command(model: Path, port: int) -> list[str]:
-    """Rasa on loopback through scripts/rasa-serve (its API token comes from RASA_API_TOKEN)."""
+def rasa_command(model: Path, port: int, interface: str = "127.0.0.1") -> list[str]:
+    """Rasa through scripts/rasa-serve (its API token comes from RASA_API_TOKEN)."""
     return [
         str(ROOT / ".venv-rasa/bin/python"), str(ROOT / "scripts/rasa-serve"),
         "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--interface", "127.0.0.1", "--port", str(port),
+        "--interface", interface, "--port", str(port),
     ]  # fmt: skip
+
+
+def action_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The private action server (a bearer token, which Rasa sends from endpoints.yml)."""
+    return [PYTHON, "-m", "bot.actions.server", "--host", host, "--port", str(port)]
+
+
+def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    return [PYTHON, "-m", "bot.web", "--host", host, "--port", str(port)]
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Our tables in the database the servers share (Rasa makes its own `events` table)."""
+    subprocess.run([PYTHON, "-m", "bot.db"], cwd=ROOT, env=env, check=True)
+
+
+def server_env(
+    workdir: Path,
+    *,
+    database_url: str,
+    action_url: str,
+    rasa_url: str,
+    public_url: str,
+    api_token: str,
+    secret_key: str,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment every server of a test deployment gets, as in production (every key
+    given, not development mode): the database holds our tables and Rasa's `events` (Rasa's
+    SQLAlchemy 1.4 reaches it with psycopg2 on PostgreSQL); `extra` adds or replaces values."""
+    tracker_url = database_url.replace("+psycopg", "")
+    env = dict(
+        os.environ,
+        VAR_DIR=str(workdir),
+        DATABASE_URL=database_url,
+        TRACKER_URL=tracker_url,
+        TRACKER_DIALECT=tracker_url.split(":", 1)[0],
+        LOCK_STORE="in_memory",
+        REDIS_HOST="127.0.0.1",
+        ACTION_ENDPOINT_URL=action_url,
+        RASA_URL=rasa_url,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",  # tests never reach the internet
+        RASA_API_TOKEN=api_token,
+        ACTION_SERVER_TOKEN=secrets.token_urlsafe(32),
+        SECONDREAD_DEV_MODE="0",
+        SECONDREAD_SECRET_KEY=secret_key,
+        SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        PUBLIC_URL=public_url,
+        # Records-request follow-ups: one round after start, then daily; the test of the
+        # follow-ups runs its own web app with short rounds.
+        FOLLOW_UP_ROUND_SECONDS="86400",
+    )
+    env.update(extra)
+    return env
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
@@ -139,47 +195,23 @@ def running_stack(
     token = secrets.token_urlsafe(16)
     secret_key = secrets.token_urlsafe(32)
     tracker_db = workdir / "secondread.db"
-    env = dict(
-        os.environ,
-        VAR_DIR=str(workdir),
-        DATABASE_URL=f"sqlite:///{tracker_db}",
-        TRACKER_URL=f"sqlite:///{tracker_db}",
-        TRACKER_DIALECT="sqlite",
-        LOCK_STORE="in_memory",
-        REDIS_HOST="127.0.0.1",
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-        RASA_URL=f"http://127.0.0.1:{rasa_port}",
-        TF_CPP_MIN_LOG_LEVEL="2",
-        RASA_TELEMETRY_ENABLED="false",  # tests never reach the internet
-        RASA_API_TOKEN=token,
-        ACTION_SERVER_TOKEN=secrets.token_urlsafe(32),
-        # Every key is given: the servers run as in production, not in development mode.
-        SECONDREAD_DEV_MODE="0",
-        SECONDREAD_SECRET_KEY=secret_key,
-        SECONDREAD_STORAGE_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        PUBLIC_URL=f"http://127.0.0.1:{web_port}",
-        # Records-request follow-ups: one round after start, then daily; the test of the
-        # follow-ups runs its own web app with short rounds.
-        FOLLOW_UP_ROUND_SECONDS="86400",
+    env = server_env(
+        workdir,
+        database_url=f"sqlite:///{tracker_db}",
+        action_url=f"http://127.0.0.1:{action_port}/webhook",
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        public_url=f"http://127.0.0.1:{web_port}",
+        api_token=token,
+        secret_key=secret_key,
         **(extra_env or {}),
     )
     commands = {
-        # The private action server (a bearer token, which Rasa sends from endpoints.yml).
-        "actions": [
-            str(ROOT / ".venv/bin/python"),
-            "-m",
-            "bot.actions.server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(action_port),
-        ],
+        "actions": action_command(action_port),
         # `rasa run` with the API token from RASA_API_TOKEN, not the command line.
         "rasa": rasa_command(model, rasa_port),
-        "web": [str(ROOT / ".venv/bin/python"), "-m", "bot.web", "--port", str(web_port)],
+        "web": web_command(web_port),
     }
-    # The same database holds our tables (migrated here) and Rasa's `events` table.
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.db"], cwd=ROOT, env=env, check=True)
+    migrate(env)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     logs = {name: workdir / f"{name}.log" for name in commands}
     try:
