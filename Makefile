@@ -19,7 +19,7 @@ help:
 	@echo "make crossval  5-fold NLU cross-validation (prints intent macro-F1)"
 	@echo "make eval      held-out conversations through the real stack (pass rate per category)"
 	@echo "make fuzz      10,000 mutated files through the upload inspection"
-	@echo "make bench     inspection, ingest, start-up and load benchmarks (printed, not asserted)"
+	@echo "make bench     inspection, ingest, start-up, load and cluster benchmarks (printed, not asserted)"
 	@echo "make directory-smoke  one real NPI Registry search (needs the internet; ZIP=, SUBSPECIALTY=)"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
@@ -113,6 +113,8 @@ bench: install train
 	$(ENV) $(PY) bench/ingest.py
 	$(ENV) $(PY) bench/startup.py
 	$(ENV) $(PY) bench/load.py
+	scripts/install-apt-deps postgresql redis-server nginx iproute2
+	$(ENV) $(PY) bench/cluster.py
 
 clean:
 	rm -rf var results models

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.load import TURNS, Round, first_reply, one_round, rest_sender, summary  # noqa: E402
 from bot.security.tokens import issue_token  # noqa: E402
 from tests.cluster.deployment import running_deployment  # noqa: E402
+from tests.integration.stack import trained_model  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,10 @@ SETUPS = (
 )
 
 
-def measure(setup: Setup, workdir: Path, levels: list[int], rounds: int, turns: int
+def measure(setup: Setup, workdir: Path, model: Path, args: argparse.Namespace
             ) -> tuple[float, dict[int, list[Round]]]:  # fmt: skip
     started = time.perf_counter()
-    with running_deployment(workdir, rasa=setup.rasa, actions=1, web=1,
+    with running_deployment(workdir, rasa=setup.rasa, actions=1, web=1, model=model,
                             lock_store=setup.lock_store, database=setup.database) as d:  # fmt: skip
 
         def auth(sender: str) -> dict[str, str]:
@@ -68,8 +70,11 @@ def measure(setup: Setup, workdir: Path, levels: list[int], rounds: int, turns: 
         start = time.perf_counter() - started
         send = rest_sender(d.rasa_url, auth)
         results = {
-            level: [asyncio.run(one_round(setup.name, send, level, turns)) for _ in range(rounds)]
-            for level in levels
+            level: [
+                asyncio.run(one_round(setup.name, send, level, args.turns))
+                for _ in range(args.rounds)
+            ]
+            for level in args.level_list
         }
     return start, results
 
@@ -79,27 +84,32 @@ def main() -> None:
     parser.add_argument("--levels", default="1,16")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--turns", type=int, default=len(TURNS))
+    parser.add_argument("--model", type=Path, help="this model (default: the current inputs')")
     args = parser.parse_args()
-    levels = [int(level) for level in args.levels.split(",")]
+    args.level_list = levels = [int(level) for level in args.levels.split(",")]
+    model = args.model or trained_model()  # one model for every deployment
+    # A stop (Ctrl-C, SIGTERM) still stops the servers and removes the test hosts.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     measured: dict[str, tuple[float, dict[int, list[Round]]]] = {}
     with tempfile.TemporaryDirectory(prefix="secondread-cluster-") as work:
         for number, setup in enumerate(SETUPS):
             workdir = Path(work) / str(number)
             workdir.mkdir()
             print(f"starting: {setup.name} ...", file=sys.stderr, flush=True)
-            measured[setup.name] = measure(setup, workdir, levels, args.rounds, args.turns)
-    report(measured, levels, args)
+            measured[setup.name] = measure(setup, workdir, model, args)
+    report(measured, levels, args, model)
 
 
 def report(
     measured: dict[str, tuple[float, dict[int, list[Round]]]],
     levels: list[int],
     args: argparse.Namespace,
+    model: Path,
 ) -> None:
     ms = 1000
     print(f"Cluster behind nginx, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, every "
           f"server on the same machine; {args.rounds} rounds per level, {args.turns} messages "
-          "per conversation (REST through nginx)")
+          f"per conversation (REST through nginx); model {model.name}")
     print(f"{'':>4} {'deployment':<36} {'msg/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
           f"{'failed':>6} {'x base msg/s':>12} {'x base p95':>10}")
     baseline = SETUPS[0].name

@@ -4,7 +4,8 @@ PostgreSQL, Redis, N Rasa servers, N action servers, N web apps, and nginx in fr
 Every server listens on its own host's address only; each finds the others through nginx
 (tests/cluster/nginx.py) or by address, never through loopback. Rasa servers share the
 PostgreSQL tracker store and our AtomicRedisLockStore; action servers and web apps are
-stateless apart from the database. Each node has its own VAR_DIR (its own disk).
+stateless apart from the database. Each node has its own VAR_DIR (its own disk), except the
+stored uploads, which every web app and action server mounts (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -107,12 +108,14 @@ def running_deployment(
     web: int = 2,
     lock_store: str = "redis",
     database: str = "postgresql",
+    model: Path | None = None,
 ) -> Iterator[Deployment]:
     """Every server up when the block starts; everything stopped and every host removed after,
     whatever happened (call from a fixture). `database="sqlite"` (for bench/cluster.py's
     baseline, one node of each kind) puts every table in one SQLite file that the hosts share
-    through the machine's disk: namespaces separate networks, not file systems."""
-    model = trained_model()
+    through the machine's disk: namespaces separate networks, not file systems. `model`
+    replaces the one for the current inputs."""
+    model = model or trained_model()
     nodes = node_names(rasa, actions, web)
     with ExitStack() as stack:
         net = stack.enter_context(network(["postgres", "redis", "nginx", *nodes]))
@@ -170,10 +173,16 @@ def running_deployment(
         )
         stack.callback(lambda: stop(*deployment.procs.values()))
         health = {}
+        # Stored uploads on storage every web app and action server mounts (docs/deploy.md):
+        # any web app's worker may take an upload's inspection job from the shared queue.
+        shared_uploads = workdir / "shared-uploads"
+        shared_uploads.mkdir()
         for name in nodes:
             host = net.hosts[name]
             var = workdir / name
             var.mkdir()
+            if not name.startswith("rasa"):
+                (var / "uploads").symlink_to(shared_uploads)
             if name.startswith("rasa"):
                 argv = rasa_command(model, RASA_PORT, interface=host.address)
                 health[name] = f"http://{host.address}:{RASA_PORT}/status?token={api_token}"

@@ -7,15 +7,18 @@ turns, consent and a case, an upload to the web app and its verdict in the chat.
 to Rasa's REST channel through nginx with the Telegram bridge's own client
 (bot/telegram/rasa_client.py: it retries only what Rasa cannot have handled: no connection,
 502/503/504). While they run, one Rasa server, then one action server, then one web app are
-killed (SIGKILL, as a crash) at set points of the load.
+killed (SIGKILL, as a crash) at set points of the load, each while it is answering a request if
+it gets one within 5 s (a killed Rasa server's lock ticket then holds its conversation until it
+expires: TICKET_LOCK_LIFETIME, 20 s here).
 
 Checked: every journey finishes with the expected answers; in PostgreSQL each conversation's
 user messages are exactly those sent, once each, in order, no event is stored twice, no turn is
-left incomplete, events are in time order; one case per conversation; every upload the
-client was told about has its verdict (checked once: the web app's worker takes an upload's row
-with SELECT ... FOR UPDATE), given in the chat once; nginx spread the load over both servers of
-each kind and failed over after each kill. The widget's socket.io path through the public port
-is checked too: a WebSocket conversation, and long-polling kept on one Rasa server (ip_hash).
+left incomplete, events are in time order; one case per conversation; every upload the client
+was told about has its verdict, its inspection job gone from the shared queue (succeeded),
+given in the chat once (the stored files are on storage every web app mounts); nginx spread the
+load over both servers of each kind and failed over after each kill. The widget's socket.io
+path through the public port is checked too: a WebSocket conversation, and long-polling kept on
+one Rasa server (ip_hash).
 
 What it measured is printed (`-s`).
 """
@@ -322,6 +325,15 @@ def test_conversations_survive_one_rasa_action_and_web_server_dying(
         if conversation in ours
     }
     upload_ids = [u for j in journeys for u in j.upload_ids]
+    # The shared inspection queue (procrastinate, bot/uploads/shared_queue.py): a job per upload,
+    # deleted once it succeeded; one left over waits, runs or failed.
+    jobs: dict[str, list[tuple[str, int]]] = {}
+    for lock, status, attempts in _count(
+        d.database_url,
+        "SELECT lock, status::text, attempts FROM procrastinate.procrastinate_jobs"
+        " WHERE task_name = 'inspect_upload'",
+    ):
+        jobs.setdefault(lock, []).append((status, attempts))
     proxied = _proxied(d.access_log)
     seconds = sorted(load.seconds)
     print(
@@ -336,6 +348,7 @@ def test_conversations_survive_one_rasa_action_and_web_server_dying(
         f" cases {sum(cases.values())} for {len(cases)} conversations;"
         f" uploads {len(upload_ids)}, with a verdict"
         f" {sum(1 for u in upload_ids if uploads.get(u, ('', False))[1])},"
+        f" inspection jobs left in the queue {sum(len(jobs.get(u, [])) for u in upload_ids)};"
         f" uploads the clients never heard of (sent again): {len(set(uploads) - set(upload_ids))};"
         f" answered per upstream {dict(sorted(proxied.served.items()))};"
         f" still running {d.alive()}"
@@ -348,6 +361,7 @@ def test_conversations_survive_one_rasa_action_and_web_server_dying(
     for upload_id in upload_ids:
         status, has_verdict = uploads[upload_id]
         assert status == "checked" and has_verdict, (upload_id, status)
+        assert jobs.get(upload_id) is None, (upload_id, jobs[upload_id])
     # Both servers of each kind answered, and the survivors carried on after the kills.
     for kind, port in (("rasa", 5005), ("actions", 5055), ("web", 8000)):
         for number in (1, 2):
