@@ -111,6 +111,7 @@ bench: install train
 	scripts/install-apt-deps dcmtk
 	$(ENV) $(PY) bench/inspect_study.py --zip
 	$(ENV) $(PY) bench/ingest.py
+	$(ENV) $(PY) bench/storage.py
 	$(ENV) $(PY) bench/startup.py
 	$(ENV) $(PY) bench/load.py
 	scripts/install-apt-deps postgresql redis-server nginx iproute2

@@ -39,6 +39,7 @@ LOCK_STORE_DEFAULTS = {
     "REDIS_PASSWORD": "",  # a secret: set it in the environment, never in a file of the repo
 }
 UPLOAD_QUEUES = ("auto", "local", "shared")
+UPLOAD_STORAGES = ("local", "database")
 
 
 class ConfigError(ValueError):
@@ -122,6 +123,9 @@ class Settings:
     # (procrastinate, bot/uploads/shared_queue.py) when DATABASE_URL is PostgreSQL, else the
     # web app's own in-process queue; "local" or "shared" to choose.
     upload_queue: str = "auto"
+    # UPLOAD_STORAGE: where stored uploads' (encrypted) bytes live: "local" (uploads_dir on this
+    # host) or "database" (PostgreSQL, shared by every host; bot/storage/files.py).
+    upload_storage: str = "local"
 
     @property
     def shared_upload_queue(self) -> bool:
@@ -252,9 +256,14 @@ class Settings:
             upload_queue=_choice(
                 "UPLOAD_QUEUE", env.get("UPLOAD_QUEUE", cls.upload_queue), UPLOAD_QUEUES
             ),
+            upload_storage=_choice(
+                "UPLOAD_STORAGE", env.get("UPLOAD_STORAGE", cls.upload_storage), UPLOAD_STORAGES
+            ),
         )
         if settings.upload_queue == "shared" and not settings.on_postgresql:
             raise ConfigError("UPLOAD_QUEUE=shared needs DATABASE_URL on PostgreSQL")
+        if settings.upload_storage == "database" and not settings.on_postgresql:
+            raise ConfigError("UPLOAD_STORAGE=database needs DATABASE_URL on PostgreSQL")
         return settings
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import URL, text
 
 import bot.letters.models  # the records requests (registered on Base.metadata too)
 import bot.notify.telegram.tables  # the Telegram bridge's telegram_* tables
-import bot.staff.models  # noqa: F401  (registers the console's tables on Base.metadata)
+import bot.staff.models  # registers the console's tables on Base.metadata
+import bot.storage.tables  # noqa: F401  (the shared upload store's stored_file* tables)
 from bot.cases.models import Base
 from bot.db import database_url, include_object, make_engine
 

@@ -2,16 +2,18 @@
 
 An upload (one batch of files) is a directory `<uploads_dir>/<stored_name>/` holding one
 encrypted file per received file (`bot.storage.encrypted`), named `f000001.sre`, … by position.
+The bytes live on this host's disk or, with UPLOAD_STORAGE=database, in PostgreSQL
+(`bot.storage.files`); the paths name them either way.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 from bot.config import Settings
+from bot.storage.files import file_store
 
 _STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{8,128}(\.[a-z0-9]{1,8})?$")
 _MEMBER_NAME = re.compile(r"^f[0-9]{6,9}\.sre$")
@@ -46,8 +48,4 @@ def member_path(stored_name: str, member: str, root: Path | None = None) -> Path
 def remove_stored_file(stored_name: str, root: Path | None = None) -> None:
     """Delete one stored upload (a batch directory, or a single file from before batches);
     an already missing one counts as removed, so retries are safe."""
-    path = stored_path(stored_name, root)
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
+    file_store().remove_tree(stored_path(stored_name, root))

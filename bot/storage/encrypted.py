@@ -12,7 +12,8 @@ truncated or extended file (or an edited header) fails authentication. Every fil
 one chunk (an empty file is one empty, final chunk).
 
 The writer streams (at most one chunk in memory) and hashes the plaintext as it goes; the reader
-is seekable and decrypts only the chunks a read touches.
+is seekable and decrypts only the chunks a read touches. The ciphertext goes wherever the
+process's file store puts it (bot.storage.files: this host's disk, or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from bot.storage.files import file_store
 
 MAGIC = b"SRE\x01"
 CHUNK_SIZE = 1024 * 1024
@@ -87,7 +90,7 @@ class EncryptedWriter:
         self._index = 0
         self._result: WrittenFile | None = None
         # "x": a server-generated name that already exists is a bug, never overwrite.
-        self._file = open(path, "xb")  # noqa: SIM115 - closed in close()/abort()
+        self._file = file_store().create(path)  # closed in close()/abort()
         self._file.write(self._header)
 
     @property
@@ -148,7 +151,7 @@ class EncryptedReader(io.RawIOBase):
     def __init__(self, path: Path, master_key: bytes) -> None:
         super().__init__()
         self._cache: OrderedDict[int, bytes] = OrderedDict()
-        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        self._file = file_store().open_read(path)  # closed in close()
         try:
             self._open(master_key)
         except BaseException:
@@ -167,7 +170,7 @@ class EncryptedReader(io.RawIOBase):
         self._aead = _file_key(master_key, salt)
         self._pos = 0
 
-        stored = os.fstat(self._file.fileno()).st_size - HEADER.size
+        stored = self._file.seek(0, io.SEEK_END) - HEADER.size
         sealed = chunk_size + TAG_SIZE
         self._chunks = max(1, -(-stored // sealed))
         last_length = stored - (self._chunks - 1) * sealed - TAG_SIZE

@@ -21,6 +21,7 @@ sealed chunks by decrypting them once.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import struct
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from bot.storage.encrypted import (
     _nonce,
     write_encrypted,
 )
+from bot.storage.files import file_store
 
 SALT_SIZE = 16
 PREFIX_SIZE = 8
@@ -104,7 +106,7 @@ class ResumableWriter:
         salt, prefix = os.urandom(SALT_SIZE), os.urandom(PREFIX_SIZE)
         raw = HEADER.pack(MAGIC, chunk_size, salt, prefix)
         header = _Header(raw, chunk_size, prefix, _file_key(master_key, salt))
-        file = open(path, "xb")  # noqa: SIM115 - closed by suspend/finish/abort
+        file = file_store().create(path)  # closed by suspend/finish/abort
         file.write(raw)
         return cls(path, master_key, header, file, 0, b"", hashlib.sha256(), length)
 
@@ -120,7 +122,7 @@ class ResumableWriter:
     ) -> ResumableWriter:
         """Reopen an unfinished file where its last request left it. `hasher` is used only when
         `expected_size` equals the size found (it is the hash of exactly those bytes)."""
-        file = open(path, "r+b")  # noqa: SIM115 - closed by suspend/finish/abort
+        file = file_store().open_update(path)  # closed by suspend/finish/abort
         try:
             raw = file.read(HEADER.size)
             if len(raw) != HEADER.size:
@@ -130,7 +132,7 @@ class ResumableWriter:
                 raise CorruptStoredFile("stored file is not an encrypted upload")
             header = _Header(raw, chunk_size, prefix, _file_key(master_key, salt))
             sealed = chunk_size + TAG_SIZE
-            stored = os.fstat(file.fileno()).st_size - HEADER.size
+            stored = file.seek(0, io.SEEK_END) - HEADER.size
             chunks = stored // sealed
             # A chunk cut short by a crash mid-write was never acknowledged: drop it. (Only then:
             # a truncate on every request costs the file system a flush on some.)
@@ -181,12 +183,12 @@ class ResumableWriter:
             tail = tail_path(self.path)
             if self._buffer:
                 temporary = tail.with_name(tail.name + ".new")
-                temporary.unlink(missing_ok=True)
+                file_store().unlink(temporary)
                 count = _COUNT.pack(self._index)  # which chunks this tail follows
                 write_encrypted(temporary, self._master_key, [count, bytes(self._buffer)])
-                os.replace(temporary, tail)
+                file_store().replace(temporary, tail)
             else:
-                tail.unlink(missing_ok=True)  # pieces ending on a chunk boundary leave none
+                file_store().unlink(tail)  # pieces ending on a chunk boundary leave none
             self._file.close()
             self._done = True
         return self._size
@@ -200,7 +202,7 @@ class ResumableWriter:
         self._file.flush()
         self._file.close()
         self._done = True
-        tail_path(self.path).unlink(missing_ok=True)
+        file_store().unlink(tail_path(self.path))
         return WrittenFile(self._size, digest)
 
     def abort(self) -> None:
@@ -222,7 +224,7 @@ class ResumableWriter:
         digest = hashlib.sha256()
         sealed = self._header.chunk_size + TAG_SIZE
         self._file.flush()
-        with open(self.path, "rb") as reader:
+        with file_store().open_read(self.path) as reader:
             for index in range(self._index):
                 reader.seek(HEADER.size + index * sealed)
                 aad = self._header.raw + _NOT_LAST
@@ -257,10 +259,10 @@ def _read_tail(path: Path, master_key: bytes, sealed_chunks: int) -> bytes:
 def stored_offset(path: Path, master_key: bytes) -> int:
     """How many plaintext bytes an unfinished file holds (0 when it was never written)."""
     try:
-        stored = path.stat().st_size
+        stored = file_store().size(path)
     except FileNotFoundError:
         return 0
-    with open(path, "rb") as file:
+    with file_store().open_read(path) as file:
         raw = file.read(HEADER.size)
     if len(raw) != HEADER.size:
         return 0  # created, its header not yet on disk: nothing acknowledged yet

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.encrypted import WrittenFile
+from bot.storage.files import file_store
 from bot.storage.resumable import ResumableWriter, stored_offset
 from bot.uploads.resumable import ResumableState
 
@@ -165,8 +166,8 @@ class FileAppends:
         return interrupted, closed
 
     def _open(self, state: ResumableState) -> ResumableWriter:
-        if not state.path.exists():
-            state.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not file_store().exists(state.path):
+            file_store().make_dir(state.path.parent, exist_ok=True)
             return ResumableWriter.create(state.path, self._key, length=state.length)
         expected, hasher = self._hashes.pop(state.public_id, (-1, None))
         return ResumableWriter.resume(

@@ -20,6 +20,7 @@ from bot.cases.records import StorageUnavailable
 from bot.config import Settings
 from bot.storage import member_name
 from bot.storage.encrypted import WrittenFile
+from bot.storage.files import file_store
 from bot.uploads import errors
 from bot.uploads.multipart import (
     Field,
@@ -212,7 +213,7 @@ class UploadReceiver:
     def _add_file(self, state: _State, incoming: _Incoming, written: WrittenFile) -> None:
         if not incoming.name and written.size == 0:
             # An empty file input: browsers send one nameless, empty part. Not a file.
-            incoming.writer.path.unlink(missing_ok=True)
+            file_store().unlink(incoming.writer.path)
             return
         state.files.append(
             StoredFile(

@@ -25,6 +25,7 @@ from bot.cases.models import ResumableFile, Upload
 from bot.config import Settings
 from bot.db import storage_errors
 from bot.storage import member_name, stored_path
+from bot.storage.files import file_store
 from bot.storage.resumable import tail_path
 from bot.uploads.naming import clean_relative_path, summary_kind
 from bot.uploads.records import (
@@ -170,8 +171,8 @@ class ResumableUploads:
             return False
         with storage_errors("resumable.terminate"), self._sessions.begin() as session:
             session.execute(delete(ResumableFile).where(ResumableFile.public_id == public_id))
-            state.path.unlink(missing_ok=True)
-            tail_path(state.path).unlink(missing_ok=True)
+            file_store().unlink(state.path)
+            file_store().unlink(tail_path(state.path))
         return True
 
     def abandon(self, conversation_id: str, upload_public_id: str) -> bool:

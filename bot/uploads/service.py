@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.db import storage_errors
 from bot.storage import member_path, new_stored_name, remove_stored_file, stored_path
 from bot.storage.encrypted import open_encrypted
+from bot.storage.files import file_store
 from bot.uploads import ocr
 from bot.uploads.records import (
     STORED_STATUSES,
@@ -214,8 +215,7 @@ class UploadService:
         # directory nobody knows of.
         directory = stored_path(stored_name, self._root)
         try:
-            self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            directory.mkdir(mode=0o700)
+            file_store().make_dir(directory)
         except OSError:
             self.abandon(row.id)
             raise

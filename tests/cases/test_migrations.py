@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 
 import bot.letters.models  # the records requests are ours too
 import bot.notify.telegram.tables  # the Telegram bridge's state (telegram_*) too
-import bot.staff.models  # noqa: F401  (the console's tables are ours too)
+import bot.staff.models  # the console's tables are ours too
+import bot.storage.tables  # noqa: F401  (the shared upload store's tables too)
 from bot.cases.models import AuditEntry, Base
 from bot.db import alembic_config, include_object, make_engine, migrate
 from tests.cases.conftest import RASA_EVENTS, Backend, count_events, create_rasa_events
@@ -53,6 +54,9 @@ OUR_TABLES = {
     "telegram_prompts",
     "telegram_buttons",
     "telegram_report_photo_wanted",
+    # The shared upload store (UPLOAD_STORAGE=database; bot/storage/tables.py).
+    "stored_files",
+    "stored_file_pages",
 }
 
 

@@ -39,6 +39,9 @@ from tests.cases.conftest import (  # noqa: F401
     sessions,
 )
 
+# Both file stores for the storage tests: this host's directory and PostgreSQL.
+from tests.uploads.file_stores import file_backend, store_database  # noqa: F401
+
 SECRET = "uploads-test-secret-of-at-least-32-bytes"
 MB = 1024 * 1024
 

@@ -19,8 +19,11 @@ from bot.storage.encrypted import (
     open_encrypted,
     write_encrypted,
 )
+from bot.storage.files import file_store
+from tests.uploads.file_stores import put_raw, raw
 
 KEY = bytes(range(32))
+pytestmark = pytest.mark.usefixtures("file_backend")
 CHUNK = 64  # small chunks make boundaries cheap to test; the format is the same at 1 MiB
 
 
@@ -39,7 +42,7 @@ def test_round_trip_around_chunk_boundaries(tmp_path: Path, size: int) -> None:
     path = tmp_path / "f.sre"
     _write(path, data)
     chunks = max(1, -(-size // CHUNK))
-    assert path.stat().st_size == HEADER.size + size + chunks * TAG_SIZE
+    assert file_store().size(path) == HEADER.size + size + chunks * TAG_SIZE
     with open_encrypted(path, KEY) as stream:
         assert stream.read() == data
         assert stream.read() == b""
@@ -104,28 +107,28 @@ def test_stored_bytes_are_not_the_plaintext(tmp_path: Path) -> None:
     marker = b"PATIENT-NAME-MARKER-" * 20
     path = tmp_path / "f.sre"
     _write(path, marker * 10)
-    stored = path.read_bytes()
+    stored = raw(path)
     assert b"PATIENT-NAME-MARKER" not in stored
     # Two writes of the same plaintext differ: a fresh salt and key per file.
     _write(tmp_path / "g.sre", marker * 10)
-    assert (tmp_path / "g.sre").read_bytes()[HEADER.size :] != stored[HEADER.size :]
+    assert raw(tmp_path / "g.sre")[HEADER.size :] != stored[HEADER.size :]
 
 
 def test_a_flipped_bit_anywhere_is_detected(tmp_path: Path) -> None:
     data = os.urandom(3 * CHUNK + 9)
     path = tmp_path / "f.sre"
     _write(path, data)
-    original = path.read_bytes()
+    original = raw(path)
     for position in range(0, len(original), 5):
         tampered = bytearray(original)
         tampered[position] ^= 0x01
-        path.write_bytes(tampered)
+        put_raw(path, tampered)
         with pytest.raises(CorruptStoredFile), open_encrypted(path, KEY) as stream:
             stream.read()
 
 
 def _sealed_chunks(path: Path) -> tuple[bytes, list[bytes]]:
-    stored = path.read_bytes()
+    stored = raw(path)
     header, body = stored[: HEADER.size], stored[HEADER.size :]
     size = CHUNK + TAG_SIZE
     return header, [body[i : i + size] for i in range(0, len(body), size)]
@@ -135,7 +138,7 @@ def test_truncation_at_a_chunk_boundary_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "f.sre"
     _write(path, os.urandom(3 * CHUNK))
     header, chunks = _sealed_chunks(path)
-    path.write_bytes(header + b"".join(chunks[:2]))  # the final chunk dropped
+    put_raw(path, header + b"".join(chunks[:2]))  # the final chunk dropped
     with pytest.raises(CorruptStoredFile):
         open_encrypted(path, KEY)
 
@@ -144,8 +147,8 @@ def test_truncation_at_a_chunk_boundary_is_detected(tmp_path: Path) -> None:
 def test_truncation_inside_a_chunk_is_detected(tmp_path: Path, cut: int) -> None:
     path = tmp_path / "f.sre"
     _write(path, os.urandom(3 * CHUNK))
-    stored = path.read_bytes()
-    path.write_bytes(stored[:-cut])
+    stored = raw(path)
+    put_raw(path, stored[:-cut])
     with pytest.raises(CorruptStoredFile):
         open_encrypted(path, KEY)
 
@@ -159,7 +162,7 @@ def test_reordered_or_duplicated_chunks_are_detected(tmp_path: Path) -> None:
         [chunks[0], chunks[0], chunks[2]],
         [chunks[0], chunks[1], chunks[1], chunks[2]],
     ):
-        path.write_bytes(header + b"".join(body))
+        put_raw(path, header + b"".join(body))
         with pytest.raises(CorruptStoredFile), open_encrypted(path, KEY) as stream:
             stream.read()
 
@@ -171,7 +174,7 @@ def test_chunks_from_another_file_are_detected(tmp_path: Path) -> None:
     _write(second, data)
     header, _ = _sealed_chunks(first)
     _, chunks = _sealed_chunks(second)
-    first.write_bytes(header + b"".join(chunks))
+    put_raw(first, header + b"".join(chunks))
     with pytest.raises(CorruptStoredFile):
         open_encrypted(first, KEY)
 
@@ -182,10 +185,10 @@ def test_wrong_key_and_foreign_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(CorruptStoredFile):
         open_encrypted(path, bytes(32))
     plain = tmp_path / "plain.dcm"
-    plain.write_bytes(b"\0" * 128 + b"DICM" + b"\0" * 100)
+    put_raw(plain, b"\0" * 128 + b"DICM" + b"\0" * 100)
     with pytest.raises(CorruptStoredFile):
         open_encrypted(plain, KEY)
-    (tmp_path / "empty").write_bytes(b"")
+    put_raw(tmp_path / "empty", b"")
     with pytest.raises(CorruptStoredFile):
         open_encrypted(tmp_path / "empty", KEY)
 
@@ -201,7 +204,7 @@ def test_an_unclosed_writer_leaves_an_unreadable_file(tmp_path: Path) -> None:
 
 def test_the_writer_never_overwrites(tmp_path: Path) -> None:
     path = tmp_path / "f.sre"
-    path.write_bytes(b"x")
+    put_raw(path, b"x")
     with pytest.raises(FileExistsError):
         EncryptedWriter(path, KEY)
 

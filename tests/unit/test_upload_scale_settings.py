@@ -1,4 +1,5 @@
-"""UPLOAD_QUEUE: the shared queue by default exactly when the database is PostgreSQL."""
+"""UPLOAD_QUEUE and UPLOAD_STORAGE: the shared queue by default exactly when the database is
+PostgreSQL; the shared store only when asked, and only on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -30,3 +31,13 @@ def test_an_unknown_queue_is_refused_by_name() -> None:
 def test_the_shared_queue_needs_postgresql() -> None:
     with pytest.raises(ConfigError, match="UPLOAD_QUEUE=shared needs DATABASE_URL on PostgreSQL"):
         Settings.from_env({"VAR_DIR": "var", "UPLOAD_QUEUE": "shared"})
+
+
+def test_the_shared_store_needs_postgresql_and_is_not_the_default() -> None:
+    assert Settings.from_env({"VAR_DIR": "var", "DATABASE_URL": PG}).upload_storage == "local"
+    shared = Settings.from_env({"DATABASE_URL": PG, "UPLOAD_STORAGE": "database"})
+    assert shared.upload_storage == "database"
+    with pytest.raises(ConfigError, match="UPLOAD_STORAGE=database needs DATABASE_URL on Postg"):
+        Settings.from_env({"VAR_DIR": "var", "UPLOAD_STORAGE": "database"})
+    with pytest.raises(ConfigError, match="UPLOAD_STORAGE must be one of: local, database"):
+        Settings.from_env({"UPLOAD_STORAGE": "s3"})
