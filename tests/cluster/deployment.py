@@ -4,8 +4,9 @@ PostgreSQL, Redis, N Rasa servers, N action servers, N web apps, and nginx in fr
 Every server listens on its own host's address only; each finds the others through nginx
 (tests/cluster/nginx.py) or by address, never through loopback. Rasa servers share the
 PostgreSQL tracker store and our AtomicRedisLockStore; action servers and web apps are
-stateless apart from the database. Each node has its own VAR_DIR (its own disk), except the
-stored uploads, which every web app and action server mounts (docs/deploy.md).
+stateless apart from the database. Each node has its own VAR_DIR (its own disk); stored uploads
+live in the shared database (UPLOAD_STORAGE=database, docs/deploy.md), or, for the one-database
+SQLite variant, in a directory every web app and action server mounts.
 """
 
 from __future__ import annotations
@@ -173,15 +174,18 @@ def running_deployment(
         )
         stack.callback(lambda: stop(*deployment.procs.values()))
         health = {}
-        # Stored uploads on storage every web app and action server mounts (docs/deploy.md):
-        # any web app's worker may take an upload's inspection job from the shared queue.
+        # Any web app's worker may take an upload's inspection job from the shared queue, so
+        # every web app and action server reads the same stored uploads: from the shared
+        # PostgreSQL store (docs/deploy.md), or on SQLite from a directory they all mount.
         shared_uploads = workdir / "shared-uploads"
         shared_uploads.mkdir()
+        if database != "sqlite":
+            env["UPLOAD_STORAGE"] = "database"
         for name in nodes:
             host = net.hosts[name]
             var = workdir / name
             var.mkdir()
-            if not name.startswith("rasa"):
+            if database == "sqlite" and not name.startswith("rasa"):
                 (var / "uploads").symlink_to(shared_uploads)
             if name.startswith("rasa"):
                 argv = rasa_command(model, RASA_PORT, interface=host.address)

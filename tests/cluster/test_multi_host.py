@@ -324,6 +324,18 @@ def test_conversations_survive_one_rasa_action_and_web_server_dying(
         )
         if conversation in ours
     }
+    # Their bytes are in the shared store (UPLOAD_STORAGE=database), under each upload's own
+    # stored name: a web app that did not receive an upload could still check it.
+    stored = {
+        public_id: pages
+        for public_id, conversation, pages in _count(
+            d.database_url,
+            "SELECT u.public_id, u.conversation_id, count(p.page) FROM uploads u"
+            " LEFT JOIN stored_file_pages p ON p.path LIKE u.stored_name || '/%'"
+            " GROUP BY u.public_id, u.conversation_id",
+        )
+        if conversation in ours
+    }
     upload_ids = [u for j in journeys for u in j.upload_ids]
     # The shared inspection queue (procrastinate, bot/uploads/shared_queue.py): a job per upload,
     # deleted once it succeeded; one left over waits, runs or failed.
@@ -362,6 +374,7 @@ def test_conversations_survive_one_rasa_action_and_web_server_dying(
         status, has_verdict = uploads[upload_id]
         assert status == "checked" and has_verdict, (upload_id, status)
         assert jobs.get(upload_id) is None, (upload_id, jobs[upload_id])
+        assert stored[upload_id] > 0, f"{upload_id} has no bytes in the shared store"
     # Both servers of each kind answered, and the survivors carried on after the kills.
     for kind, port in (("rasa", 5005), ("actions", 5055), ("web", 8000)):
         for number in (1, 2):
