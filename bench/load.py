@@ -1,6 +1,7 @@
 """SecondRead under load, side by side with a bare `rasa init` bot: printed, not asserted.
 
     .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--turns 8] [--model M]
+    .venv/bin/python bench/load.py --count-actions     # action-server calls per turn, no timing
 
 Both bots run on the same Rasa (3.6.21, `.venv-rasa`) with the same tracker store settings (SQL,
 SQLite, in a throwaway directory) and the in-memory lock store, each in its own process, on
@@ -20,6 +21,10 @@ prints throughput (messages per second over the round's wall time), reply p50, p
 the ratios, and the CPU time each bot's processes used per message (Rasa; for SecondRead also the
 action server), which a busy shared machine disturbs far less than the wall clock; at the end
 the resident memory of both Rasa processes.
+
+`--count-actions` times nothing: it starts SecondRead alone with Rasa logging at DEBUG and sends
+one conversation of the same turns, printing per turn the calls Rasa made to the action server
+(custom actions, form validations, action_session_start), read from Rasa's log.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -203,13 +209,41 @@ def summary(rounds: list[Round]) -> dict[str, float]:
     }
 
 
+ACTION_CALL = re.compile(r"Calling action endpoint to run action '([^']+)'")
+
+
+def count_action_calls(workdir: Path, model: Path | None) -> None:
+    """One conversation, Rasa at DEBUG: the action-server calls each turn makes, by name."""
+    with running_stack(workdir, extra_env={"LOG_LEVEL": "DEBUG"}, model=model) as stack:
+        first_reply(stack.rasa_url, stack.auth, time.perf_counter() + 120)
+        log = workdir / "rasa.log"
+        sender = f"count-{uuid.uuid4().hex[:12]}"
+        total = 0
+        print(f"Action-server calls per turn, one conversation, {time.strftime('%Y-%m-%d')}")
+        for text, metadata in TURNS:
+            start = log.stat().st_size
+            stack.say(sender, text, metadata)
+            with log.open("rb") as f:
+                f.seek(start)
+                calls = ACTION_CALL.findall(f.read().decode(errors="replace"))
+            total += len(calls)
+            print(f"{len(calls):>3}  {text[:40]:<40}  {', '.join(calls)}")
+        print(f"{total} calls for {len(TURNS)} turns: {total / len(TURNS):.2f} per turn")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,20,50")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--turns", type=int, default=len(TURNS))
     parser.add_argument("--model", type=Path, help="SecondRead with this model (another pipeline)")
+    parser.add_argument("--count-actions", action="store_true",
+                        help="count the action-server calls per turn instead of timing")
     args = parser.parse_args()
+    if args.count_actions:
+        with tempfile.TemporaryDirectory(prefix="secondread-count-") as work:
+            count_action_calls(Path(work), args.model)
+        return
     levels = [int(level) for level in args.levels.split(",")]
     with tempfile.TemporaryDirectory(prefix="secondread-load-") as work:
         workdir = Path(work)
