@@ -10,7 +10,9 @@ waited, unanswered, until the client gave up (tests/cluster/test_lock_store.py s
 Here each change (issuing a ticket, dropping expired ones, finishing) is one optimistic Redis
 transaction (WATCH the key, read, MULTI, write, EXEC; again if another server changed the key
 in between), so no change is lost; a lock with no tickets left is deleted, never written back;
-a waiter whose ticket is gone (expired) gets Rasa's LockError instead of waiting forever; and
+a waiter whose ticket is gone (expired) gets Rasa's LockError instead of waiting forever; a
+live waiter renews its own ticket while it waits, so only a dead server's tickets expire (the
+turn ahead may outlast a ticket: a dead server's ticket running out, then the turn itself); and
 every lock key expires by itself a minute after its last ticket would have, so a server that
 died holding a lock leaves nothing behind. The tickets are Rasa's own TicketLock, unchanged.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,6 +52,8 @@ class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
         super().__init__(**kwargs)
+        # Each waiting ticket's lifetime, to renew it by (Rasa passes it only when issuing).
+        self._lifetimes: dict[tuple[str, int], float] = {}
 
     # -- the transactions ----------------------------------------------------------------------
 
@@ -92,9 +97,25 @@ class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]
             return lock.issue_ticket(lock_lifetime), True
 
         try:
-            return self._change(conversation_id, issue, create=True)
+            ticket: int = self._change(conversation_id, issue, create=True)
         except Exception as error:
             raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
+        self._lifetimes[(conversation_id, ticket)] = lock_lifetime
+        return ticket
+
+    def keep_waiting(self, conversation_id: str, ticket: int) -> None:
+        """Renew this live waiter's ticket, then drop the expired ones (a dead server's)."""
+        lifetime = self._lifetimes.get((conversation_id, ticket), LOCK_LIFETIME)
+
+        def renew(lock: TicketLock | None) -> tuple[None, bool]:
+            mine = None if lock is None else lock._ticket_for_ticket_number(ticket)
+            if lock is None or mine is None:
+                return None, False  # already gone: the next look raises LockError
+            mine.expires = time.time() + lifetime
+            lock.remove_expired_tickets()
+            return None, True
+
+        self._change(conversation_id, renew)
 
     def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock: TicketLock | None) -> tuple[None, bool]:
@@ -117,6 +138,7 @@ class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         # finish_serving deletes the lock when nobody else holds a ticket, in the same step.
+        self._lifetimes.pop((conversation_id, ticket_number), None)
         self.finish_serving(conversation_id, ticket_number)
 
     async def _acquire_lock(
@@ -131,4 +153,4 @@ class AtomicRedisLockStore(RedisLockStore):  # type: ignore[misc]
             if not lock.is_locked(ticket):
                 return lock
             await asyncio.sleep(wait_time_in_seconds)
-            self.update_lock(conversation_id)
+            self.keep_waiting(conversation_id, ticket)

@@ -94,3 +94,36 @@ def test_a_held_lock_key_expires_by_itself(redis: RedisServer) -> None:
         client.command("FLUSHDB")
     assert isinstance(ttl_ms, int)
     assert 80_000 < ttl_ms <= 90_000  # 30 s of ticket + 60 s of grace, less the time passed
+
+
+def test_a_live_waiter_outlasts_a_dead_servers_ticket(redis: RedisServer) -> None:
+    """A server dies holding the lock; the next message's ticket, issued a moment later on
+    another server, waits for the dead ticket to expire and then gets the lock, even when its
+    own lifetime would have run out meanwhile (seen in the multi-host test under load: Rasa's
+    LockError, and the patient got "technical problem"). Lifetime 1 s, looks every 0.6 s: without
+    the waiter renewing its ticket, both tickets are gone at the look after the dead one's end."""
+    script = (
+        "import asyncio, os, sys, time; sys.path.insert(0, sys.argv[1])\n"
+        "from bot.rasa_ext.redis_lock_store import AtomicRedisLockStore\n"
+        "def store(): return AtomicRedisLockStore(host='127.0.0.1', port=int(sys.argv[2]), db=1,"
+        " password=os.environ['REDIS_PASSWORD'])\n"
+        "dead, live = store(), store()\n"
+        "dead.issue_ticket('web-waits', lock_lifetime=1.0)  # and never finishes\n"
+        "time.sleep(0.3)\n"
+        "async def turn():\n"
+        "    started = time.time()\n"
+        "    async with live.lock('web-waits', lock_lifetime=1.0, wait_time_in_seconds=0.6):\n"
+        "        print(f'acquired after {time.time() - started:.1f} s')\n"
+        "asyncio.run(turn())\n"
+    )
+    env = dict(os.environ, REDIS_PASSWORD=redis.password, PYTHONWARNINGS="ignore")
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", script, str(ROOT), str(redis.port)], env=env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    with redis.client(1) as client:
+        keys = client.command("KEYS", "lock:*")
+        client.command("FLUSHDB")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "acquired after" in done.stdout
+    assert keys == []  # the live turn's cleanup deleted the lock
