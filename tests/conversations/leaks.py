@@ -28,8 +28,19 @@ def normalized(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", ANNOTATION.sub(r"\1", text).lower()).split())
 
 
-def is_copied(turn: str, examples: set[str]) -> bool:
-    """A leak: the turn is an example, or a run of words making up at least half of one.
+def training_clauses(lines: list[str] | None = None) -> set[str]:
+    """Each clause of every training line on its own: a turn that is a whole clause of a long
+    example ("..., who should re-read it") was copied as surely as a whole line."""
+    return {
+        normalized(clause)
+        for line in (training_lines() if lines is None else lines)
+        for clause in re.split(r"[,;.?!]\s", f"{line} ")
+    } - {""}
+
+
+def is_copied(turn: str, examples: set[str], clauses: set[str] | None = None) -> bool:
+    """A leak: the turn is an example or a whole clause of one, or a run of words making up at
+    least half of an example.
 
     Short answers ("mri", "yes thats fine") are everyone's words, so turns under four words never
     count; a long example that merely contains a short turn ("it was an mri" in a nine-word
@@ -39,6 +50,8 @@ def is_copied(turn: str, examples: set[str]) -> bool:
     size = len(words.split())
     if size < 4:
         return False
+    if clauses and words in clauses:
+        return True
     return any(
         f" {words} " in f" {example} " and 2 * size >= len(example.split()) for example in examples
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conversations.leaks import is_copied, normalized, training_lines
+from tests.conversations.leaks import is_copied, normalized, training_clauses, training_lines
 from tests.conversations.runner import Turn, check_turn, load_conversations
 
 
@@ -21,6 +21,7 @@ def test_the_set_has_the_red_flags_the_issue_asks_for() -> None:
 def test_no_held_out_sentence_is_in_the_training_data() -> None:
     """No held-out message is a training example or most of one, and no long one is part of one."""
     examples = {normalized(line) for line in training_lines()}
+    clauses = training_clauses()
     training = " ".join(examples)
     leaked = [
         t.user
@@ -28,7 +29,7 @@ def test_no_held_out_sentence_is_in_the_training_data() -> None:
         for t in c.turns
         if not t.user.startswith("/")
         and (
-            is_copied(t.user, examples)
+            is_copied(t.user, examples, clauses)
             or (len(t.user.split()) >= 8 and normalized(t.user) in training)
         )
     ]
@@ -55,3 +56,12 @@ def test_a_short_turn_inside_a_short_example_is_a_leak() -> None:
     assert is_copied("it was an MRI of my brain", examples)
     assert not is_copied("it was an MRI", {"it was an mri of my brain with and without contrast"})
     assert not is_copied("a robot", examples)
+
+
+def test_a_turn_that_is_a_whole_clause_of_a_long_example_is_a_leak() -> None:
+    lines = ["our baby had an [ultrasound](x) of the [hip](y) at the clinic, who should re-read it"]
+    examples, clauses = {normalized(line) for line in lines}, training_clauses(lines)
+    assert is_copied("who should re-read it?", examples, clauses)
+    assert not is_copied("who should re-read it?", examples)
+    assert not is_copied("who should re-read my scan", examples, clauses)
+    assert not is_copied("our baby had an ultrasound", examples, clauses)
