@@ -6,7 +6,7 @@ audited; the original stays available to admins only, from the file list."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
@@ -40,23 +40,29 @@ def zip_response(made: DeidentifiedZip) -> Response:
     }, background=BackgroundTask(made.close))
 
 
+def zip_or_notice(make: Callable[[], DeidentifiedZip], back_url: str) -> Response:
+    """The copy made by `make`, or back to `back_url` with the reason there is nothing to copy."""
+    try:
+        made = make()
+    except NothingToExport as error:
+        return back_with_notice(back_url, str(error))
+    return zip_response(made)
+
+
 @router.post("/cases/{number}/uploads/{upload_id}/deidentified")
 def case_copy(
     number: str, upload_id: FileKey, principal: StaffPost, services: Services
 ) -> Response:
-    try:
-        made = exports(services).for_case(principal, number, upload_id)
-    except NothingToExport as error:
-        return back_with_notice(case_url(number), str(error))
-    return zip_response(made)
+    return zip_or_notice(
+        lambda: exports(services).for_case(principal, number, upload_id), case_url(number)
+    )
 
 
 @router.post("/conversations/{conversation_id}/uploads/{upload_id}/deidentified")
 def conversation_copy(
     conversation_id: str, upload_id: FileKey, principal: StaffPost, services: Services
 ) -> Response:
-    try:
-        made = exports(services).for_conversation(principal, conversation_id, upload_id)
-    except NothingToExport as error:
-        return back_with_notice(conversation_url(conversation_id), str(error))
-    return zip_response(made)
+    return zip_or_notice(
+        lambda: exports(services).for_conversation(principal, conversation_id, upload_id),
+        conversation_url(conversation_id),
+    )
