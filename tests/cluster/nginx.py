@@ -42,6 +42,7 @@ from pathlib import Path
 import httpx
 
 from tests.cluster.hosts import Host
+from tests.integration.stack import stop
 from tests.needs import need
 
 PUBLIC, RASA_INTERNAL, ACTIONS_INTERNAL = 80, 8082, 8081
@@ -181,8 +182,4 @@ def running_nginx(host: Host, up: Upstreams, folder: Path) -> Iterator[Path]:
                 time.sleep(0.1)
         yield folder / "access.log"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, seconds=10)

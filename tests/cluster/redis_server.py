@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.stack import stop
+
 INSTALL_HINT = "Run `make deps` (scripts/install-apt-deps installs Debian's redis-server)."
 
 Reply = bytes | int | str | list["Reply"] | None
@@ -176,10 +178,5 @@ def running_redis(
                 time.sleep(0.05)
         yield RedisServer(port=port, password=password, host=host)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, seconds=10)
         shutil.rmtree(folder, ignore_errors=True)

@@ -94,15 +94,17 @@ def trained_model() -> Path:
     return Path(out.stdout.strip())
 
 
-def stop(*procs: subprocess.Popen[bytes]) -> None:
-    """Ask each process to exit, then kill whichever is still running 20 s later."""
+def stop(*procs: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    """Ask each process to exit, then kill (and reap) whichever is still running `seconds`
+    later."""
     for proc in procs:
         proc.terminate()
     for proc in procs:
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 def rasa_command(model: Path, port: int, interface: str = "127.0.0.1") -> list[str]:
