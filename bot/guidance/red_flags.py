@@ -126,7 +126,7 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         rf"under) {_WHOSE} (chest|breastbone|sternum)",
         rf"(sitting|standing|weight|band|vice) (\w+ )?(on|around|across) {_WHOSE} chest",
         r"chest (\w+ )?(is|feels|felt) (\w+ )?(tight|heavy|crushed|squeezed)",
-        r"chest (\w+ ){0,2}(hurts|hurting|aching|aches|burning)",
+        r"chest (\w+ ){0,2}(hurts|hurting|aching|aches|burning|killing (me|him|her))",
         rf"(clutch\w*|grabb\w*|holding) (at )?{_WHOSE} chest",
         rf"(pain|pressure|ache|tightness) (\w+ ){{0,3}}(into|to|down|up) {_WHOSE} (jaw|left arm)",
         r"crushing", r"(?<!previous )(?<!prior )(?<!old )heart attack",
@@ -421,10 +421,25 @@ def _discounted(clauses: tuple[str, ...]) -> bool:
     return False
 
 
+# Hyperbole about the errand, not the body ("this insurance process is killing me lol"): DIET
+# learnt "killing me" from emergencies ("my back is killing me and I can't pee"); said of a
+# process, a wait or a form, with no sign named, it is frustration.
+_FIGURATIVE: Final = _pattern(
+    r"(process|insurance|paperwork|wait|waiting|forms?|bills?|billing|bureaucracy|calls?|"
+    r"music|portal|system|stuff|fax\w*|red tape|hassle|department|office|company|insurer|"
+    r"queue|line) (is|are|s|was|has been|keeps?) (literally |honestly |actually |slowly )?(killing|driving) me",
+)
+
+
+def _only_a_figure_of_speech(clean: str) -> bool:
+    return bool(_FIGURATIVE.search(clean)) and not any(p.search(clean) for p in _ALL_SIGNS)
+
+
 def only_mentions_emergency_signs(text: str | None) -> bool:
     """True when the message says why its emergency words are not an emergency now: denied
     ("I'm not suicidal"), only in the past ("a CT for chest pain last spring"), the reason for
-    an exam, or long-standing ("my hand has been numb for 6 months"), and nothing says now or
+    an exam, long-standing ("my hand has been numb for 6 months") or a figure of speech about
+    the errand with no sign named ("the paperwork is killing me"), and nothing says now or
     suddenly. The NLU reads such words as an emergency; the net's guards say it is not.
     False whenever the net finds an emergency."""
     clean = normalize_text(text)
@@ -434,6 +449,7 @@ def only_mentions_emergency_signs(text: str | None) -> bool:
         bool(_CHRONIC.search(clean))
         or _only_about_the_past(clean)
         or _discounted(split_clauses(text))
+        or _only_a_figure_of_speech(clean)
     )
 
 

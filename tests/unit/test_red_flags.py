@@ -198,6 +198,8 @@ def test_every_category_has_its_own_advice() -> None:
         ("the pressure is spreading down my left arm", "chest_pain"),
         ("he's grabbing his chest and sweating", "chest_pain"),
         ("my chest has been aching for an hour", "chest_pain"),
+        ("my chest is killing me", "chest_pain"),
+        ("his chest is really killing him", "chest_pain"),
         # cauda equina
         ("sciatica for months, now no feeling around my bottom and I can't pee properly",
          "cauda_equina"),
@@ -341,6 +343,13 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         ("mom's legs have been weak for years from her neuropathy", True),
         ("I can't raise my arm over my head since the fall in March, the MRI says a tear", True),
         ("I haven't been able to lift my arm since yesterday", False),
+        # Hyperbole about the errand, no sign named.
+        ("the billing department is killing me", True),
+        ("honestly the waiting is slowly killing me", True),
+        ("these forms are driving me up the wall", True),
+        ("my back is killing me", False),
+        ("this headache is killing me", False),
+        ("the wait is killing me, and my chest hurts", False),
         # Now, again or suddenly: never.
         ("the CT for chest pain was normal but the pain is back again right now", False),
         ("I've had numbness for years but suddenly my face is drooping", False),
