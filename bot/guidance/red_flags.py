@@ -427,7 +427,8 @@ def _discounted(clauses: tuple[str, ...]) -> bool:
 _FIGURATIVE: Final = _pattern(
     r"(process|insurance|paperwork|wait|waiting|forms?|bills?|billing|bureaucracy|calls?|"
     r"music|portal|system|stuff|fax\w*|red tape|hassle|department|office|company|insurer|"
-    r"queue|line) (is|are|s|was|has been|keeps?) (literally |honestly |actually |slowly )?(killing|driving) me",
+    r"queue|line) (is|are|s|was|has been|keeps?) (literally |honestly |actually |slowly )?"
+    r"(killing|driving) me",
 )
 
 
