@@ -48,12 +48,15 @@ def parse_city_state(text: str | None) -> tuple[str, str] | None:
     return found.group(1).strip().title(), found.group(2).upper()
 
 
-# "I'd prefer not to tell you where I live", "not comfortable sharing my zip code".
+# "I'd prefer not to tell you where I live", "not comfortable sharing my zip code", "leave my
+# zip out of this".
 _DECLINE = re.compile(
     r"\b(?:rather not|prefer not to|(?:dont|do not) (?:really )?want to|not comfortable|wont|"
     r"will not|"
     r"not going to) (?:\w+ ){0,2}(?:give|giving|share|sharing|say|saying|tell|telling|provide|"
-    r"type|enter)\b"
+    r"type|enter)\b|"
+    # "I'd prefer to leave my zip out of this", "keep my location private".
+    r"\b(?:leave|keep) (?:\w+ ){0,3}(?:out of (?:it|this)|private|to myself)\b"
 )
 
 

@@ -71,6 +71,8 @@ _RULES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"no (reason|point) (for me )?(to|in) (keep(ing)? going|go(ing)? on|carry(ing)? on|"
         r"liv(e|ing)|be(ing)? (here|alive|around))",
         r"no reason to live", r"overdos\w*",
+        # Thoughts of self-harm in everyday words (the red flags in shared/notes).
+        r"dark (thoughts|thinking)", r"(in|into) a (really |very |bad )?dark place",
         r"(dont|do not|cant) see (the|any) point (anymore|any more|in (living|going on|life))",
         r"(go to )?sleep and (not|never) wake up", r"(not|never) wake up again",
         # A plan with medication.

@@ -45,6 +45,9 @@ INTENT_FOR = {
 ROUTABLE = {
     "inform": None, "nlu_fallback": None, "dont_know": None, "out_of_scope": None,
     "records_delay": {"request_letter"}, "request_records": {"request_letter"},
+    # A long story of two reads, ending "...would blue cross pay for another radiologist?":
+    # the insurance question asked, not whether a second read is worth it or who reads it.
+    "ask_worthwhile": {"ask_insurance"}, "find_subspecialist": {"ask_insurance"},
 }
 # ...but a second-read question that says nothing about getting the records ("the ER doctor
 # barely looked at my CT, can somebody else check it?") is not a records question.

@@ -11,8 +11,9 @@ and on any slot, and end the form; `red_flag` is one of the intents that never f
 The other way round, when DIET says `red_flag` only because of emergency words that the message
 itself says are not happening now ("I'm not suicidal, just frustrated", "a CT for chest pain last
 spring", "my hand has been numb for 6 months"; `only_mentions_emergency_signs`), the net's guards
-win: the next intent in DIET's ranking is taken, or `nlu_fallback` when it is below the fallback
-threshold. Nothing is demoted when the message also says now, again or suddenly.
+win: the next intent in DIET's ranking is taken, with its share of the confidence left once the
+emergency is ruled out, or `nlu_fallback` when that is below the fallback threshold. Nothing is
+demoted when the message also says now, again or suddenly.
 
 Messages that are button payloads ("/inform{...}") are left alone: Rasa parses those itself.
 """
@@ -65,11 +66,23 @@ def _demote(message_data: dict[str, Any], text: str, threshold: float) -> bool:
         for r in (message_data.get("intent_ranking") or [])
         if r.get("name") not in (RED_FLAG_INTENT, FALLBACK_INTENT)
     ]
-    best = others[0] if others else None
-    if best is None or float(best.get("confidence") or 0.0) < threshold:
-        best = {"name": FALLBACK_INTENT, "confidence": threshold}
+    # DIET's confidences share 1 among the intents: once the emergency is ruled out, the next
+    # intent's confidence is its share of what is left ("no dark thoughts, I'm just sick of the
+    # hospital stalling": red_flag 0.87, and most of the other 0.13 is records_delay).
+    red = next(
+        (float(r.get("confidence") or 0.0) for r in message_data.get("intent_ranking") or []
+         if r.get("name") == RED_FLAG_INTENT),
+        float(intent.get("confidence") or 0.0),
+    )
+    best = dict(others[0]) if others else None
+    if best is not None and red < 1.0:
+        best["confidence"] = min(1.0, float(best.get("confidence") or 0.0) / (1.0 - red))
+    if best is None or best["confidence"] < threshold:
+        best, rest = {"name": FALLBACK_INTENT, "confidence": threshold}, others
+    else:
+        rest = others[1:]
     message_data["intent"] = dict(best)
-    message_data["intent_ranking"] = [dict(best), *(r for r in others if r is not best)]
+    message_data["intent_ranking"] = [dict(best), *rest]
     return True
 
 

@@ -52,7 +52,9 @@ def test_parse_zip(text: str | None, expected: str | None) -> None:
     [("skip", True), ("No thanks", True), ("I'd rather not say", True), ("19104", False),
      ("not sure what my zip is", False), ("i'd prefer not to share where i am", True),
      ("I won't give you my postcode", True), ("not comfortable telling you my city", True),
-     ("i do not really want to say my zip", True)],
+     ("i do not really want to say my zip", True),
+     ("i'd like to keep my location private", True), ("can we leave the zip out of it", True),
+     ("keep going, my zip is 19104", False)],
 )
 def test_wants_to_skip(text: str, expected: bool) -> None:
     assert wants_to_skip(text) is expected

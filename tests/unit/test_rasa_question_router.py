@@ -38,6 +38,15 @@ cases = [
     # Statements, other intents, emergencies and buttons are left alone.
     ("my uncle had an MRI of his spine in June", "inform", "inform"),
     ("is a second opinion worth it for my MRI?", "ask_worthwhile", "ask_worthwhile"),
+    # ...unless the question asked is whether the insurer pays.
+    ("two doctors read my back MRI differently for weeks now. what I want to find out is if "
+     "aetna would pay for another radiologist", "ask_worthwhile", "ask_insurance"),
+    ("is a second read worth it for my CT, it was on my insurance", "ask_worthwhile",
+     "ask_worthwhile"),
+    ("my oncologist wants a chest radiologist to look at the PET again. does united healthcare "
+     "pay for that?", "find_subspecialist", "ask_insurance"),
+    ("which radiologist should read my kid's hip ultrasound", "find_subspecialist",
+     "find_subspecialist"),
     ("he can't move his left arm since an hour ago, should someone else read the CT?",
      "red_flag", "red_flag"),
     ('/inform{"plan_type":"medicare"}', "inform", "inform"),

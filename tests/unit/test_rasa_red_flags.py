@@ -45,18 +45,34 @@ assert unsure.data["intent"]["name"] == "red_flag"
 assert override({}, "") is False and override({}, None) is False
 
 # DIET says red_flag, but the message says why its words are not an emergency now.
+# The next intent takes its share of the confidence the emergency leaves (0.07 of 0.1 here)...
 denied = parsed("I'm not suicidal, just fed up with the imaging center", "red_flag", 0.9)
-denied.data["intent_ranking"].append({"name": "records_delay", "confidence": 0.07})
-chronic = parsed("my left hand has been numb for a year, hence the neck MRI", "red_flag", 0.99)
+denied.data["intent_ranking"] = [
+    {"name": "red_flag", "confidence": 0.9}, {"name": "records_delay", "confidence": 0.07},
+    {"name": "greet", "confidence": 0.03},
+]
+# ...and when what is left is spread thin, the message was not understood.
+spread = parsed("no dark thoughts, just tired of all of it", "red_flag", 0.9)
+spread.data["intent_ranking"] = [
+    {"name": "red_flag", "confidence": 0.9}, {"name": "records_delay", "confidence": 0.04},
+    {"name": "ask_insurance", "confidence": 0.03}, {"name": "greet", "confidence": 0.03},
+]
+chronic = parsed("my left hand has been numb for a year, hence the neck MRI", "red_flag", 0.6)
 chronic.data["intent_ranking"] = [
-    {"name": "red_flag", "confidence": 0.6}, {"name": "find_subspecialist", "confidence": 0.55}
+    {"name": "red_flag", "confidence": 0.6}, {"name": "find_subspecialist", "confidence": 0.3},
+    {"name": "inform", "confidence": 0.1},
 ]
 current = parsed("the CT for chest pain was fine but it's back again right now", "red_flag", 0.8)
 vague = parsed("something is badly wrong with me right now", "red_flag", 0.95)
-component.process([denied, chronic, current, vague])
-assert denied.data["intent"] == {"name": "nlu_fallback", "confidence": 0.5}, denied.data
-assert chronic.data["intent"] == {"name": "find_subspecialist", "confidence": 0.55}, chronic.data
-assert [r["name"] for r in chronic.data["intent_ranking"]] == ["find_subspecialist"]
+component.process([denied, spread, chronic, current, vague])
+assert denied.data["intent"]["name"] == "records_delay", denied.data
+assert abs(denied.data["intent"]["confidence"] - 0.7) < 1e-9, denied.data
+assert [r["name"] for r in denied.data["intent_ranking"]] == ["records_delay", "greet"]
+assert spread.data["intent"] == {"name": "nlu_fallback", "confidence": 0.5}, spread.data
+assert [r["name"] for r in spread.data["intent_ranking"]][0] == "nlu_fallback"
+assert chronic.data["intent"]["name"] == "find_subspecialist", chronic.data
+assert abs(chronic.data["intent"]["confidence"] - 0.75) < 1e-9, chronic.data
+assert [r["name"] for r in chronic.data["intent_ranking"]] == ["find_subspecialist", "inform"]
 assert current.data["intent"]["name"] == "red_flag"
 assert vague.data["intent"]["name"] == "red_flag"
 

@@ -182,6 +182,8 @@ def test_every_category_has_its_own_advice() -> None:
         ("I'm planning to end things after the appointment", "self_harm"),
         ("I've set the day and written notes for my family", "self_harm"),
         ("there's a gun in the closet and I keep thinking of using it", "self_harm"),
+        ("I keep having dark thoughts since the biopsy", "self_harm"),
+        ("she's been in a really dark place since the scan", "self_harm"),
         # stroke signs described by a relative
         ("Mom's sentences are making no sense since she woke up", "stroke"),
         ("grandpa is babbling nonsense and can't stand", "stroke"),
@@ -343,6 +345,7 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         ("mom's legs have been weak for years from her neuropathy", True),
         ("I can't raise my arm over my head since the fall in March, the MRI says a tear", True),
         ("I haven't been able to lift my arm since yesterday", False),
+        ("no dark thoughts or anything, just fed up with the portal", True),
         # Hyperbole about the errand, no sign named.
         ("the billing department is killing me", True),
         ("honestly the waiting is slowly killing me", True),
