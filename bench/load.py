@@ -42,7 +42,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,8 @@ class Round:
     failures: int
     # CPU seconds each of the bot's processes used during the round, by process name.
     cpu: dict[str, float]
+    # Reply times by position in the conversation (TURNS): which turns make the tail.
+    by_turn: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
@@ -165,12 +167,13 @@ def rest_sender(url: str, auth: Callable[[str], dict[str, str]] | None) -> Send:
 
 async def one_round(bot: str, send: Send, level: int, turns: int) -> Round:
     replies: list[float] = []
+    by_turn: dict[int, list[float]] = {}
     failures = 0
 
     async def conversation(client: httpx.AsyncClient) -> None:
         nonlocal failures
         me = f"load-{uuid.uuid4().hex[:12]}"
-        for text, metadata in TURNS[:turns]:
+        for position, (text, metadata) in enumerate(TURNS[:turns]):
             t0 = time.perf_counter()
             try:
                 await send(client, me, text, metadata)
@@ -178,13 +181,14 @@ async def one_round(bot: str, send: Send, level: int, turns: int) -> Round:
                 failures += 1
                 continue
             replies.append(time.perf_counter() - t0)
+            by_turn.setdefault(position, []).append(replies[-1])
 
     limits = httpx.Limits(max_connections=level + 5)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
         t0 = time.perf_counter()
         await asyncio.gather(*(conversation(client) for _ in range(level)))
         wall = time.perf_counter() - t0
-    return Round(bot, level, replies, wall, failures, {})
+    return Round(bot, level, replies, wall, failures, {}, by_turn)
 
 
 def timed_round(bot: str, send: Send, level: int, turns: int, pids: dict[str, int]) -> Round:
@@ -299,6 +303,15 @@ def report(
               f"{ours['p50'] / bare['p50']:>6.2f}x {ours['p95'] / bare['p95']:>6.2f}x "
               f"{ours['max'] / bare['max']:>6.2f}x {'':>6} "
               f"{ours['rasa_cpu'] / bare['rasa_cpu']:>15.2f}x {ours['cpu'] / bare['cpu']:>5.2f}x")
+    busiest = max(levels)
+    print(f"by turn, {busiest} at once: p95 ms bare / SecondRead (ratio)")
+    for position, (text, _) in enumerate(TURNS[: args.turns]):
+        row = {name: [t for one in results[(name, busiest)] for t in one.by_turn.get(position, [])]
+               for name in ("bare", "SecondRead")}
+        if all(row.values()):
+            bare_p95, ours_p95 = (percentile(row[n], 0.95) * ms for n in ("bare", "SecondRead"))
+            print(f"  {text[:40]:<40} {bare_p95:>6.0f} / {ours_p95:>6.0f} "
+                  f"({ours_p95 / bare_p95:.2f}x)")
     print(f"start to first reply: bare {bare_start:.1f} s, SecondRead {ours_start:.1f} s "
           f"(3 servers), ratio {ours_start / bare_start:.2f}x")
     if bare_rss and ours_rss:
