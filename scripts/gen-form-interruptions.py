@@ -11,9 +11,10 @@ FORMS = ["worthwhile_form", "subspecialist_form", "insurance_form", "case_form",
 # A pasted report is read as any intent: it fills the slot, so only the web app's own
 # triggers (EXTERNAL_*) interrupt these.
 NO_QUESTIONS = {"report_compare_form"}
-# A question is answered, then the form asks its question again.
+# A question is answered, then the form asks its question again. (Files announced in a form are
+# reported by the form's own validation: bot/actions/form_validation.py.)
 RESUMING = {"help": "utter_form_help", "bot_challenge": "utter_iamabot",
-            "ask_diagnosis": "utter_disclaimer", "upload_files": "action_handle_uploads",
+            "ask_diagnosis": "utter_disclaimer",
             "EXTERNAL_uploads_checked": "action_handle_uploads",
             "EXTERNAL_records_follow_up": "action_records_follow_up",
             "ask_privacy": "utter_privacy",

@@ -13,17 +13,17 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.cases import asked_instead, birth_date_answer
+from bot.actions.form_validation import FormValidation
 from bot.actions.slots import first_text, slot_text
 from bot.cases import LookupOutcome, StorageUnavailable, is_valid_case_number, normalize_case_number
 from bot.cases.runtime import case_service
 from bot.config import Settings
 
 
-class ValidateCaseStatusForm(FormValidationAction):
+class ValidateCaseStatusForm(FormValidation):
     def name(self) -> str:
         return "validate_case_status_form"
 

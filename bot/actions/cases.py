@@ -14,9 +14,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions.form_validation import FormValidation
 from bot.actions.slots import first_text, slot_text
 from bot.cases import (
     CaseDetails,
@@ -87,7 +87,7 @@ def birth_date_answer(value: Any) -> str | None:
     return born.isoformat() if born else None
 
 
-class ValidateCaseForm(FormValidationAction):
+class ValidateCaseForm(FormValidation):
     """Consent first; then name, date of birth and one way to reach the patient; then a summary."""
 
     def name(self) -> str:

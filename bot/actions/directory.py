@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.form_validation import FormValidation
 from bot.actions.slots import first_text, slot_text
 from bot.directory.service import (
     NearbyResult,
@@ -50,7 +51,7 @@ class ActionStartDirectory(Action):
         return [SlotSet("patient_zip", None), FollowupAction("directory_form")]
 
 
-class ValidateDirectoryForm(FormValidationAction):
+class ValidateDirectoryForm(FormValidation):
     def name(self) -> str:
         return "validate_directory_form"
 

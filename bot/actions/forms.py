@@ -20,9 +20,9 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions.form_validation import FormValidation
 from bot.actions.slots import first_text, said_now, said_so_far, slot_text
 from bot.guidance import insurance, parsing, questions
 
@@ -70,7 +70,7 @@ def explained_before(tracker: Tracker, response: str) -> int:
     return count
 
 
-class ParsedSlotsForm(FormValidationAction, ABC):
+class ParsedSlotsForm(FormValidation, ABC):
     """Shared validation for our forms: parse, accept, or explain and ask again."""
 
     @abstractmethod

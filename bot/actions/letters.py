@@ -14,14 +14,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.slots import first_text, said_so_far, slot_text
+from bot.actions.slots import said_so_far, slot_text
 from bot.config import Settings
 from bot.db import StorageUnavailable
 from bot.guidance import questions
@@ -34,7 +33,7 @@ from bot.guidance.records_followup import (
     day_30_message,
     still_missing_sentence,
 )
-from bot.guidance.records_letter import LetterFields, parse_delivery
+from bot.guidance.records_letter import LetterFields
 from bot.guidance.vocabulary import describe_scan
 from bot.imaging.verdict import Verdict
 from bot.letters.requests import records_requests
@@ -66,31 +65,6 @@ def follow_up_dates(today: date) -> str:
         'haven\'t sent everything by then, come back and tell me "they haven\'t sent my '
         'records" and I\'ll help with the next step.'
     )
-
-
-class ValidateLetterForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_letter_form"
-
-    async def validate_imaging_center(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        text = (first_text(value) or "").strip()
-        if questions.question_reply(text) is not None and not questions.starts_with_answer(text):
-            dispatcher.utter_message(response=questions.question_reply(text))
-            return {"imaging_center": None}
-        if not 2 <= len(text) <= 120 or text.startswith("/"):
-            dispatcher.utter_message(response="utter_explain_imaging_center")
-            return {"imaging_center": None}
-        return {"imaging_center": text}
-
-    async def validate_letter_delivery(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        delivery = parse_delivery(first_text(value))
-        if delivery is None:
-            dispatcher.utter_message(response="utter_explain_letter_delivery")
-        return {"letter_delivery": delivery}
 
 
 def letter_fields(tracker: Tracker) -> LetterFields:

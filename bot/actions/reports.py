@@ -15,11 +15,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.form_validation import FormValidation
 from bot.actions.slots import first_text
 from bot.actions.uploads import requested_upload_ids, wait_for_checks
 from bot.config import Settings
@@ -52,7 +53,9 @@ AGAIN_BUTTONS = [
 ]
 
 
-class ValidateReportCompareForm(FormValidationAction):
+class ValidateReportCompareForm(FormValidation):
+    answers_uploads = False  # a PDF report sent as an upload is the answer
+
     def name(self) -> str:
         return "validate_report_compare_form"
 

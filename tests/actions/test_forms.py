@@ -134,8 +134,8 @@ async def test_insurance_form_asks_network_for_ppo(
     )
     assert "in_network" in required
     events = slot_events(await validator.run(dispatcher, tracker, domain))
-    # Default order applies: Rasa's own form asks for in_network next.
-    assert events == {"surgery_planned": "yes"}
+    # The validation names the next question itself (bot/actions/form_validation.py).
+    assert events == {"surgery_planned": "yes", "requested_slot": "in_network"}
 
 
 @pytest.mark.parametrize(

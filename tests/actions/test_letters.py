@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.letter_form import ValidateLetterForm
 from bot.actions.letters import (
     REMIND_ME_HERE,
     ActionRecordsDelay,
     ActionRecordsFollowUp,
     ActionRecordsWhat,
     ActionWriteLetter,
-    ValidateLetterForm,
     compared_with_the_request,
     letter_fields,
 )

@@ -140,7 +140,10 @@ async def test_the_first_message_answers_the_specialist_questions(
                  [entity("exam_type", "mri"), entity("body_part", "brain")])
     tracker = make_tracker("who should read it?", "find_subspecialist", history=[first])
     slots = slot_events(await ValidateSubspecialistForm().run(dispatcher, tracker, domain))
-    assert slots == {"exam_type": "mri", "body_part": "brain", "age_group": "child"}
+    assert slots == {
+        "exam_type": "mri", "body_part": "brain", "age_group": "child",
+        "requested_slot": None,  # nothing left to ask
+    }
     assert dispatcher.messages == []
 
 
@@ -200,7 +203,7 @@ async def test_the_question_being_answered_is_left_to_its_validator(
         set_this_turn={"age_group": "he is 12"}, active_loop="subspecialist_form",
     )
     slots = slot_events(await ValidateSubspecialistForm().run(dispatcher, tracker, domain))
-    assert slots == {"age_group": "child"}
+    assert slots == {"age_group": "child", "requested_slot": None}
 
 
 # --- 3. hybrid exams -----------------------------------------------------------------------
@@ -269,7 +272,8 @@ async def test_insurance_details_in_one_message_fill_the_whole_form(
         "physician_requested": "yes",
         "surgery_planned": "yes",
         "in_network": "yes",
-    }  # nothing left to ask: the form ends
+        "requested_slot": None,  # nothing left to ask: the form ends
+    }
     assert dispatcher.messages == []
 
 
