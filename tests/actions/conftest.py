@@ -151,6 +151,24 @@ def case_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     case_service.cache_clear()
 
 
+# The key upload links are signed with in the tests that check them.
+UPLOAD_LINK_SECRET = "test-secret-for-upload-links-0123456789"
+
+
+@pytest.fixture
+def uploads_db(case_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """case_db, with upload links signed by UPLOAD_LINK_SECRET and a short wait for checks."""
+    from bot.actions import uploads as upload_actions
+    from bot.uploads.runtime import upload_service
+
+    monkeypatch.setenv("SECONDREAD_SECRET_KEY", UPLOAD_LINK_SECRET)
+    monkeypatch.setenv("PUBLIC_URL", "http://clinic.test")
+    monkeypatch.setattr(upload_actions, "WAIT_SECONDS", 0.3)
+    upload_service.cache_clear()
+    yield case_db
+    upload_service.cache_clear()
+
+
 @pytest.fixture
 def broken_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A database that cannot be opened: every storage call fails."""

@@ -7,14 +7,12 @@ the middle of a form.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import uploads as upload_actions
 from bot.actions.case_status import ValidateCaseStatusForm
 from bot.actions.cases import ValidateCaseForm
 from bot.actions.directory import ValidateDirectoryForm
@@ -26,11 +24,8 @@ from bot.actions.forms import (
 )
 from bot.actions.letter_form import ValidateLetterForm
 from bot.actions.reports import ValidateReportCompareForm
-from bot.uploads.runtime import upload_service
 from tests.actions.conftest import make_tracker, rendered, slot_events
 from tests.actions.test_uploads import ct_verdict, stored_upload
-
-SECRET = "test-secret-for-form-validation-0123456789"
 
 # Each form that files may interrupt, at a question it asks, with what was answered before it.
 SCAN = {"exam_type": "mri", "body_part": "knee"}
@@ -43,16 +38,6 @@ INTERRUPTIBLE: list[tuple[FormValidation, str, dict[str, Any]]] = [
     (ValidateDirectoryForm(), "patient_zip", {}),
     (ValidateLetterForm(), "imaging_center", {}),
 ]
-
-
-@pytest.fixture
-def uploads_db(case_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SECONDREAD_SECRET_KEY", SECRET)
-    monkeypatch.setenv("PUBLIC_URL", "http://clinic.test")
-    monkeypatch.setattr(upload_actions, "WAIT_SECONDS", 0.3)
-    upload_service.cache_clear()
-    yield case_db
-    upload_service.cache_clear()
 
 
 def form_name(validator: FormValidation) -> str:

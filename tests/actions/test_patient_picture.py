@@ -22,10 +22,8 @@ from bot.actions.forms import (
 from bot.actions.journeys import ActionSuggestSubspecialist
 from bot.imaging import inspect_files
 from tests.actions.conftest import make_tracker, slot_events, user_event
-from tests.actions.test_uploads import run, stored_upload, tracker_with, uploads_db
+from tests.actions.test_uploads import run, stored_upload, tracker_with
 from tests.fixtures import dicom_factory
-
-__all__ = ["uploads_db"]  # the fixture, shared with test_uploads
 
 
 def entity(name: str, value: str) -> dict[str, Any]:

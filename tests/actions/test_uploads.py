@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,21 +20,17 @@ from bot.imaging import inspect_files
 from bot.security.tokens import verify_token
 from bot.uploads.records import StoredFile
 from bot.uploads.runtime import upload_service
-from tests.actions.conftest import ROOT, make_tracker, rendered, slot_events
+from tests.actions.conftest import (
+    ROOT,
+    UPLOAD_LINK_SECRET,
+    make_tracker,
+    rendered,
+    slot_events,
+)
 from tests.fixtures import dicom_factory
 
-SECRET = "test-secret-for-upload-links-0123456789"
+SECRET = UPLOAD_LINK_SECRET
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
-
-
-@pytest.fixture
-def uploads_db(case_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SECONDREAD_SECRET_KEY", SECRET)
-    monkeypatch.setenv("PUBLIC_URL", "http://clinic.test")
-    monkeypatch.setattr(upload_actions, "WAIT_SECONDS", 0.3)
-    upload_service.cache_clear()
-    yield case_db
-    upload_service.cache_clear()
 
 
 def stored_upload(conversation_id: str, verdict: dict[str, Any] | None, *, finish: bool = True,
