@@ -63,6 +63,36 @@ def test_a_cd_folder_and_the_report_get_a_verdict_in_the_chat(
     assert slots["reported_upload_ids"] == ids
 
 
+def test_files_sent_in_the_middle_of_a_form_are_reported_and_the_form_goes_on(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # The form's own validation reports them (bot/actions/form_validation.py): Rasa neither
+    # rejects the form step nor drops the form.
+    sender = new_sender()
+    assert "What kind of exam" in texts(stack.say(sender, "/ask_worthwhile"))
+    paths = dicom_factory.mr_brain_study(tmp_path / "mr")
+    response = upload(stack, sender, folder_files(paths, tmp_path))
+    assert response.status_code == 201, response.text
+    ids = [item["id"] for item in response.json()["uploads"]]
+
+    said = texts(stack.say(sender, "/upload_files", metadata={"upload_ids": ids}))
+
+    assert "I found 1 study" in said
+    # The files answered the exam and the body part: the form asks what is left.
+    assert said.rstrip().endswith("Which of these best describes your situation?")
+    tracker = stack.tracker(sender)
+    assert tracker["active_loop"]["name"] == "worthwhile_form"
+    assert tracker["slots"]["exam_type"] == "mri"
+    assert tracker["slots"]["requested_slot"] == "situation"
+    events = tracker["events"]
+    upload_turn = max(i for i, e in enumerate(events) if e["event"] == "user")
+    ran = [e["name"] for e in events[upload_turn:] if e["event"] == "action"]
+    assert ran == ["worthwhile_form", "action_listen"]  # no action_handle_uploads around it
+    answer = texts(stack.say(sender, '/inform{"situation":"complex_diagnosis"}'))
+    assert "second" in answer.lower()
+    assert stack.tracker(sender)["active_loop"] in (None, {}, {"name": None})
+
+
 def test_a_zip_from_the_portal(stack: Stack, tmp_path: Path) -> None:
     sender = new_sender()
     paths = dicom_factory.mr_brain_study(tmp_path / "mr")
