@@ -24,6 +24,7 @@ from bot.actions.forms import (
 )
 from bot.actions.letter_form import ValidateLetterForm
 from bot.actions.reports import ValidateReportCompareForm
+from bot.actions.uploads import CHECKED_INTENT
 from tests.actions.conftest import make_tracker, rendered, slot_events
 from tests.actions.test_uploads import ct_verdict, stored_upload
 
@@ -126,6 +127,24 @@ async def test_files_that_answer_the_open_question_move_the_form_on(
     # The files named the exam and the body part: the form goes on to the situation.
     assert slots["body_part"]
     assert slots["requested_slot"] == "situation"
+
+
+async def test_a_check_still_running_in_a_form_schedules_its_follow_up(
+    uploads_db: str, domain: dict[str, Any]
+) -> None:
+    # Rasa schedules the reminders a form's validation returns, as it does an action's.
+    tracker = make_tracker(
+        "/upload_files", "upload_files", slots={"requested_slot": "plan_type"},
+        active_loop="insurance_form",
+    )
+    public_id = stored_upload(tracker.sender_id, None, finish=False)
+    tracker.latest_message["metadata"] = {"upload_ids": [public_id]}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateInsuranceForm().run(dispatcher, tracker, domain)
+    assert "still checking your upload" in dispatcher.messages[0]["text"]
+    (reminder,) = [e for e in events if e["event"] == "reminder"]
+    assert reminder["intent"] == CHECKED_INTENT
+    assert slot_events(events)["requested_slot"] == "plan_type"
 
 
 async def test_an_upload_in_the_report_comparison_is_the_answer_not_an_interruption(
