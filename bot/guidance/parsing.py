@@ -148,7 +148,12 @@ _SITUATION_RULES = _rules(
             "surgery_planned",
             [r"surgery", r"surgeries", r"surgical", r"surgeon", r"operat(e|ion|ing)",
              r"biops(y|ies)", r"radiation", r"radiotherapy", r"chemo\w*", r"procedure",
-             r"transplant", r"amputat\w*", r"resection", r"ablation"],
+             r"transplant", r"amputat\w*", r"resection", r"ablation",
+             # The operation by its name or the surgeon by their field: "a neurosurgeon wants
+             # to fuse two levels", "a lumpectomy", "a hip replacement", "kyphoplasty".
+             r"\w+surge(ons?|ry|ries)", r"fus(e|ed|ing|ions?)", r"\w+ectom(y|ies)",
+             r"\w+plast(y|ies)", r"\w+otom(y|ies)",
+             r"(hip|knee|shoulder|joint|disc|valve) replacements?"],
         ),
         (
             "clinical_mismatch",

@@ -158,6 +158,31 @@ _WILL_IT_PAY = re.compile(
     r"\b(?:will|would|does|do|is|can|could)\b.{0,40}\b(?:pay|pays|cover|covers|covered|"
     r"reimburse\w*|paid for)\b|\bhow much\b.{0,30}\b(?:cost|pay|charge)\w*"
 )
+# How to get the images out of where they are ("where do I even start getting my scans out of
+# the hospital's system", "how can I pull my MRI off the clinic's portal"): the records journey,
+# even when the message names who reads them next ("so another radiologist can see them").
+_GET_THEM_OUT = re.compile(
+    r"\b(?:get|getting|obtain\w*|pull\w*|download\w*|retriev\w*|transfer\w*) (?:\w+ ){0,3}?"
+    r"(?:scans?|images?|imaging|films?|records?|pictures|discs?|cds?|mri|ct|x ?rays?|studies)"
+    r" (?:\w+ ){0,2}?(?:out of|from|off)\b"
+)
+_HOW_OR_WHERE = re.compile(
+    r"\b(?:how|where|what (?:do|should|would|can) (?:i|we)|(?:the )?steps?|(?:the )?process|"
+    r"start)\b"
+)
+
+
+def asks_how_to_get_the_images(text: str | None) -> bool:
+    """The patient asks how to get their images or records out of the hospital, center or
+    portal that holds them."""
+    clean = normalize_text(text)
+    return (
+        asks_anywhere(text)
+        and bool(_GET_THEM_OUT.search(clean))
+        and bool(_HOW_OR_WHERE.search(clean))
+    )
+
+
 # Which kind of radiologist reads it: the subspecialist journey.
 _WHICH_READER = re.compile(
     r"\b(?:what|which) (?:kind|type|sort) of (?:radiologist|specialist|doctor|expert)\b|"

@@ -425,12 +425,15 @@ def _discounted(clauses: tuple[str, ...]) -> bool:
 
 # Hyperbole about the errand, not the body ("this insurance process is killing me lol"): DIET
 # learnt "killing me" from emergencies ("my back is killing me and I can't pee"); said of a
-# process, a wait or a form, with no sign named, it is frustration.
+# process, a wait or a form, with no sign named, it is frustration. So is something "giving me
+# a headache": an idiom, and a headache alone is no emergency sign (the worst or a sudden one
+# is, and then the net finds it).
 _FIGURATIVE: Final = _pattern(
     r"(process|insurance|paperwork|wait|waiting|forms?|bills?|billing|bureaucracy|calls?|"
     r"music|portal|system|stuff|fax\w*|red tape|hassle|department|office|company|insurer|"
-    r"queue|line) (is|are|s|was|has been|keeps?) (literally |honestly |actually |slowly )?"
-    r"(killing|driving) me",
+    r"queue|line|results?) (is|are|s|was|has been|keeps?) (literally |honestly |actually |"
+    r"slowly )?(killing|driving) me",
+    r"giving me (a |such a |the )?(headache|migraine)s?",
 )
 
 

@@ -10,8 +10,10 @@ intent that starts that journey: write the records request, the insurance questi
 of radiologist, is a second read worth it, or the no-interpretation answer. A statement or an
 unread message that says the center sent the wrong thing ("the hospital emailed us JPG pictures",
 "a CD but no report": `bot.guidance.deliveries`) becomes
-`records_delay`, whose answer is the note asking for what is missing. The NLU's ranking stays
-below it. Emergencies, button payloads and every other intent are left alone.
+`records_delay`, whose answer is the note asking for what is missing. A question about getting
+the images out of where they are ("how do I get my scans out of the hospital so another
+radiologist can see them", read as "is a second read worth it") becomes `request_records`. The
+NLU's ranking stays below it. Emergencies, button payloads and every other intent are left alone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rasa.shared.nlu.training_data.training_data import (  # type: ignore[import
 )
 
 from bot.guidance.deliveries import missing_from_delivery
-from bot.guidance.questions import fallback_route
+from bot.guidance.questions import asks_how_to_get_the_images, fallback_route
 
 # The intent that starts each journey fallback_route names.
 INTENT_FOR = {
@@ -46,8 +48,10 @@ ROUTABLE = {
     "inform": None, "nlu_fallback": None, "dont_know": None, "out_of_scope": None,
     "records_delay": {"request_letter"}, "request_records": {"request_letter"},
     # A long story of two reads, ending "...would blue cross pay for another radiologist?":
-    # the insurance question asked, not whether a second read is worth it or who reads it.
-    "ask_worthwhile": {"ask_insurance"}, "find_subspecialist": {"ask_insurance"},
+    # the insurance question asked, not whether a second read is worth it or who reads it. And
+    # "how do I get my scans out of the hospital so another radiologist can see them": records.
+    "ask_worthwhile": {"ask_insurance", "request_records"},
+    "find_subspecialist": {"ask_insurance", "request_records"},
 }
 # ...but a second-read question that says nothing about getting the records ("the ER doctor
 # barely looked at my CT, can somebody else check it?") is not a records question.
@@ -72,6 +76,8 @@ def route(message_data: dict[str, Any], text: str | None) -> bool:
         return False
     journey = fallback_route(text)
     wanted = INTENT_FOR.get(journey or "")
+    if wanted not in ("request_letter", "ask_insurance") and asks_how_to_get_the_images(text):
+        wanted = "request_records"
     if wanted is None and intent in DELIVERY_HIDES_IN and missing_from_delivery(text):
         wanted = "records_delay"
     allowed = ROUTABLE[intent]

@@ -164,6 +164,12 @@ def test_parse_body_part(text: str, expected: str) -> None:
         ("biopsy", "surgery_planned"),
         ("radiation", "surgery_planned"),
         ("my surgeon wants to remove it", "surgery_planned"),
+        ("my neurosurgeon wants to fuse two levels", "surgery_planned"),
+        ("they're talking about a spinal fusion", "surgery_planned"),
+        ("the breast surgeon recommends a lumpectomy", "surgery_planned"),
+        ("booked for a hip replacement in june", "surgery_planned"),
+        ("possibly kyphoplasty", "surgery_planned"),
+        ("a laminotomy was mentioned", "surgery_planned"),
         ("rare", "complex_diagnosis"),
         ("it's complicated", "complex_diagnosis"),
         ("cancer diagnosis", "complex_diagnosis"),
@@ -197,6 +203,7 @@ def test_parse_situation(text: str, expected: str) -> None:
 
 def test_negated_situation_is_not_matched() -> None:
     assert parsing.parse_situation("they don't want to operate") is None
+    assert parsing.parse_situation("they said no fusion is needed") is None
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,25 @@ def test_asks_for_a_second_read(text: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("where do I even start getting my scans out of the hospital's system?", True),
+        ("how can I pull my MRI off the clinic's portal", True),
+        ("what do I do to get the CD from the imaging center", True),
+        ("how do we download his images from mychart", True),
+        # A second read of scans that came from somewhere, or no question at all.
+        ("should I get my scans from the hospital looked at by someone else?", False),
+        ("how do I get a second opinion on the scans from the hospital", False),
+        ("I got my images from the hospital yesterday", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_asks_how_to_get_the_images(text: str | None, expected: bool) -> None:
+    assert questions.asks_how_to_get_the_images(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("could you draft a note for radiology so they hand over my films", "letter_form"),
         ("please word a message to the clinic asking for my mri files", "letter_form"),
         ("I want to write a poem", None),  # writing, but nothing to do with a center

@@ -54,6 +54,15 @@ cases = [
     # A records question stays one, even when it names another doctor.
     ("which files must I ask the hospital for so a different radiologist can read them",
      "request_records", "request_records"),
+    # How to get the images out of where they are is a records question, whoever reads them.
+    ("where do I even begin pulling my x-rays off the clinic's portal so another doctor can "
+     "review them", "ask_worthwhile", "request_records"),
+    ("how would we get his scans out of the hospital for a different radiologist?",
+     "find_subspecialist", "request_records"),
+    ("how do i get my mri images from the imaging center", "inform", "request_records"),
+    ("should we get his scans from the hospital looked at by another radiologist?",
+     "ask_worthwhile", "ask_worthwhile"),
+    ("it's been 5 weeks, how do i get my images out of them", "records_delay", "records_delay"),
     # ...but a second-read question that says nothing about records is not a records question.
     ("the urgent care doc barely glanced at my knee xray before sending me home. could another "
      "radiologist look at it?", "records_delay", "ask_worthwhile"),

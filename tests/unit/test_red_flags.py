@@ -353,6 +353,10 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         ("my back is killing me", False),
         ("this headache is killing me", False),
         ("the wait is killing me, and my chest hurts", False),
+        ("all this back and forth with the insurer is giving me a headache", True),
+        ("waiting for the results is giving me a migraine lol", True),
+        ("this is giving me the worst headache of my life", False),
+        ("it's giving me a headache and now i can't see out of one eye", False),
         # Now, again or suddenly: never.
         ("the CT for chest pain was normal but the pain is back again right now", False),
         ("I've had numbness for years but suddenly my face is drooping", False),
