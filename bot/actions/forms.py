@@ -70,6 +70,12 @@ def explained_before(tracker: Tracker, response: str) -> int:
     return count
 
 
+def _entity_now(tracker: Tracker, slot: str) -> bool:
+    """Whether the NLU found an entity for this slot in the latest message."""
+    entities = tracker.latest_message.get("entities") or []
+    return any(entity.get("entity") == slot for entity in entities)
+
+
 class ParsedSlotsForm(FormValidation, ABC):
     """Shared validation for our forms: parse, accept, or explain and ask again."""
 
@@ -218,7 +224,14 @@ class ValidateInsuranceForm(ParsedSlotsForm):
     async def extract_plan_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return self.prefill("plan_type", tracker)
+        prefilled = self.prefill("plan_type", tracker)
+        asked = tracker.get_slot("requested_slot") == "plan_type"
+        stated = said_now(tracker).plan_type
+        if prefilled or asked or stated or not _entity_now(tracker, "plan_type"):
+            return prefilled
+        # Rasa filled it from an entity the message does not state ("will my insurance pay or
+        # is it out of pocket?"): what was said before stands, else the question is asked.
+        return {"plan_type": said_so_far(tracker).plan_type}
 
     async def extract_physician_requested(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -37,17 +37,21 @@ _ADULT_AGE = 18
 _MAX_AGE = 120
 
 _UNITS = (
-    r"(?!\s?(?:mm|cm|in|inch|inches|percent|kg|lbs?|pounds|times|slices|images|series|am|pm)\b)"
+    r"(?!\s?(?:mm|cm|in|inch|inches|percent|kg|lbs?|pounds|times|slices|images|series|am|pm|"
+    r"miles?|km|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|dollars?)\b)"
 )
 _AGE_PATTERNS = (
     # "8 year old", "8-year-old", "45 yrs old", "15 yo", "age 15", "aged 15"
     re.compile(r"\b(\d{1,3}) ?(?:years?|yrs?|yr) ?olds?\b"),
     re.compile(r"\b(\d{1,3}) ?(?:yo|y o)\b"),
     re.compile(r"\b(?:age|aged|ages) (\d{1,3})\b" + _UNITS),
-    # "I'm 45", "he is 12", "my daughter, 15", "my son who is 9", "my daughter's 6"
+    # "I'm 45", "he is 12", "my daughter, 15", "my son who is 9", "my daughter's 6",
+    # "my husband (61)", "mom, 82"
     re.compile(
         r"\b(?:i am|im|he is|hes|she is|shes|they are|theyre|(?:son|daughter|child|kid|boy|girl|"
-        r"baby|grandson|granddaughter|nephew|niece)s?(?: who is| is)?) (\d{1,3})\b" + _UNITS
+        r"baby|grandson|granddaughter|nephew|niece|husband|wife|spouse|partner|mom|mum|mother|"
+        r"dad|father|grandma|grandmother|grandpa|grandfather|brother|sister|aunt|uncle)s?"
+        r"(?: who is| is)?) (\d{1,3})\b" + _UNITS
     ),
 )
 _INFANT_AGE = re.compile(r"\b\d{1,2} ?(?:months?|mos?|weeks?|wks?|days?) old\b")
@@ -96,8 +100,22 @@ def mentioned_plan_type(text: str | None) -> str | None:
     clean = normalize_text(text)
     for key, pattern in _PLAN_RULES:
         if pattern.search(clean):
-            return key
+            return None if key == "none" and offers_self_pay_as_a_choice(text) else key
     return None
+
+
+# "will my insurance pay for this or is it out of pocket": self-pay offered as the other choice
+# of a question is not a statement that there is no insurance.
+_SELF_PAY_AS_A_CHOICE = re.compile(
+    r"\bor (?:is it |will it be |would it be |do i |will i |would i |should i |i |we |just )?"
+    r"(?:have to |need to )?(?:pay (?:it |for it )?)?(?:all )?"
+    r"(?:out of (?:my own )?pocket|self ?pay\w*|cash|(?:by )?myself)\b"
+)
+
+
+def offers_self_pay_as_a_choice(text: str | None) -> bool:
+    """The message asks whether it is insurance or self-pay, stating neither."""
+    return bool(_SELF_PAY_AS_A_CHOICE.search(normalize_text(text)))
 
 
 _DOCTOR = (

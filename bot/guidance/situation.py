@@ -77,6 +77,15 @@ def _first(values: Iterable[str | None]) -> str | None:
     return next((value for value in values if value), None)
 
 
+def _stated_plan(value: str, words: str) -> str | None:
+    """The plan an NLU entity names, unless it is self-pay only offered as a choice ("will my
+    insurance pay or is it out of pocket?")."""
+    plan = parse_plan_type(value)
+    if plan == "none" and mentions.offers_self_pay_as_a_choice(words):
+        return None
+    return plan
+
+
 def read_message(text: str | None, entities: Mapping[str, Sequence[str]] | None = None) -> Said:
     """Everything one message states. `entities` are the NLU's (or a button's) values by name.
 
@@ -99,7 +108,7 @@ def read_message(text: str | None, entities: Mapping[str, Sequence[str]] | None 
         body_part=body,
         age_group=_first(parse_age_group(v) for v in entities.get("age_group", ()))
         or mentions.mentioned_age_group(words),
-        plan_type=_first(parse_plan_type(v) for v in entities.get("plan_type", ()))
+        plan_type=_first(_stated_plan(v, words) for v in entities.get("plan_type", ()))
         or mentions.mentioned_plan_type(words),
         physician_requested=mentions.mentioned_physician_request(words),
         surgery_planned=mentions.mentioned_surgery(words),

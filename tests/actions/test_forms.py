@@ -226,3 +226,36 @@ async def test_misses_on_other_questions_do_not_count(
                            set_this_turn={"surgery_planned": "hmm"}, history=history)
     await ValidateInsuranceForm().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_explain_surgery_planned"]
+
+
+@pytest.mark.parametrize(
+    ("text", "history", "expected"),
+    [
+        # Self-pay only offered as a choice: the plan question is asked.
+        ("wud my insurence pay for this or is it out of pocket", [], None),
+        # ...and a plan stated before stands.
+        ("will it be covered or is it out of pocket?", [("we have an HMO", "inform")], "hmo"),
+        # Stated: no question about the plan.
+        ("no insurance, so I'd pay out of pocket. how much is it?", [], "none"),
+    ],
+)
+async def test_self_pay_offered_as_a_choice_does_not_answer_the_plan_question(
+    text: str,
+    history: list[tuple[str, str]],
+    expected: str | None,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+) -> None:
+    # Rasa's entity mapping has already put the NLU's "out of pocket" into the slot.
+    tracker = make_tracker(
+        text, "ask_insurance", set_this_turn={"plan_type": "out of pocket"},
+        history=[user_event(said, intent) for said, intent in history],
+    )
+    tracker.latest_message["entities"] = [
+        {"entity": "plan_type", "value": "out of pocket", "start": 0, "end": 1}
+    ]
+    events = slot_events(await ValidateInsuranceForm().run(dispatcher, tracker, domain))
+    assert events["plan_type"] == expected
+    # Asked when unknown; nothing more for the uninsured; the referral question for a plan.
+    asks_next = {None: "plan_type", "none": None}.get(expected, "physician_requested")
+    assert events["requested_slot"] == asks_next

@@ -37,7 +37,10 @@ from bot.guidance.subspecialty import subspecialty_key
         ("our baby had an ultrasound", "child"),
         ("my 18 month old", "child"),
         ("I'm 45 and had a knee MRI", "adult"),
-        ("my dad is 80", None),  # "is 80" after "dad": not one of the age phrases
+        ("my dad is 80", "adult"),
+        ("my husband (61) had a ct scan of his lungs", "adult"),
+        ("mom, 82, had an MRI", "adult"),
+        ("my dad is 80 miles away", None),
         ("my MRI 3 months ago", None),
         ("the nodule is 12 mm", None),
         ("case SR-2026-7KQ3MX-4", None),
@@ -61,6 +64,9 @@ def test_age_is_read_only_from_age_phrases(text: str, expected: str | None) -> N
         ("how much would I pay out of pocket?", None),
         ("the other radiologist said", None),
         ("can I pay cash", None),
+        # Self-pay offered as the other choice of a question states no plan.
+        ("will my insurance cover it or do I self pay", None),
+        ("i'm self pay", "none"),
     ],
 )
 def test_a_plan_is_read_only_when_named(text: str, expected: str | None) -> None:
@@ -204,3 +210,20 @@ def test_the_reason_comes_from_the_latest_answer_or_the_earlier_one() -> None:
 )
 def test_articles(phrase: str, expected: str) -> None:
     assert with_article(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "expected"),
+    [
+        ("wud my insurence pay for this or is it out of pocket", "out of pocket", None),
+        ("is it covered or will it be cash", "cash", None),
+        ("would medicare pay or do i have to pay it myself", "myself", "medicare"),
+        ("no insurance, i pay out of pocket", "out of pocket", "none"),
+        ("I'll be paying cash", "cash", "none"),
+        ("ppo, or do i pay out of pocket?", "ppo", "ppo"),
+    ],
+)
+def test_self_pay_offered_as_a_choice_is_not_stated(
+    text: str, entity: str, expected: str | None
+) -> None:
+    assert read_message(text, {"plan_type": [entity]}).plan_type == expected
