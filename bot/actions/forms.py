@@ -35,7 +35,7 @@ PARSERS: dict[str, Parser] = {
     "situation": parsing.parse_situation,
     "age_group": parsing.parse_age_group,
     "plan_type": parsing.parse_plan_type,
-    "physician_requested": parsing.parse_yes_no,
+    "physician_requested": parsing.parse_physician_request,
     "surgery_planned": parsing.parse_yes_no,
     "in_network": parsing.parse_yes_no,
 }

@@ -134,6 +134,11 @@ _DOCTOR_ASKED = re.compile(
     rf"|\b{_DOCTOR}s? (?:has |had )?referred (?:me|us|him|her|them)\b"
     rf"|\b(?:at|on) (?:my|the|our) {_DOCTOR}s? (?:request|advice|recommendation)\b"
     rf"|\breferred by (?:my|the|our) {_DOCTOR}\b"
+    # "her oncologist actually brought it up first", "it was my surgeon's idea"
+    rf"|\b{_DOCTOR}s? (?:\w+ )?(?:brought (?:it |this |that )?up|raised (?:it|this|that)|"
+    r"mentioned (?:it|this|that)|came up with (?:it|this|that)|"
+    r"(?:it )?was (?:his|her|their) idea)\b"
+    rf"|\b(?:it was|its|was) (?:\w+ )?(?:the|my|her|his|our|their) (?:\w+ )?{_DOCTOR}s? idea\b"
 )
 _DOCTOR_DID_NOT = re.compile(
     rf"\b{_DOCTOR}s? (?:didnt|did not|doesnt|does not|hasnt|has not|wont|will not|isnt|is not)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.guidance.mentions import mentioned_physician_request
 from bot.guidance.normalize import is_negated, normalize_text, split_clauses
 from bot.guidance.vocabulary import (
     AGE_GROUPS,
@@ -315,6 +316,12 @@ def parse_yes_no(text: str | None) -> str | None:
     if found_no and (found_yes is None or found_no.start() <= found_yes.start()):
         return "no"
     return "yes" if found_yes else None
+
+
+def parse_physician_request(text: str | None) -> str | None:
+    """The answer to "has your doctor asked for a second opinion?": a yes or no, or the request
+    said in words ("her oncologist brought it up first" -> "yes")."""
+    return parse_yes_no(text) or mentioned_physician_request(text)
 
 
 _ADULT_AGE = 18

@@ -437,6 +437,21 @@ _FIGURATIVE: Final = _pattern(
 )
 
 
+# A finding the images or the report call old, stable or healed ("the bleeding on the MRI is old
+# and stable", "an old stroke on the CT"): what a scan shows, not a symptom now.
+_SETTLED: Final = r"(?:old|stable|chronic|healed|resolved|unchanged)"
+_SETTLED_FINDING: Final = _pattern(
+    rf"(on|in) (the |my |his |her |their )?{_EXAM_WORDS}( \w+){{0,4}} (is|are|was|were|looks?|"
+    rf"looked|seems?|called|described as) (\w+ )?{_SETTLED}",
+    rf"{_SETTLED} (\w+ ){{0,2}}(bleed\w*|blood|clots?|strokes?|infarct\w*|fractures?|"
+    rf"hemorrhages?|haemorrhages?)( \w+){{0,3}} (on|in) (the |my |his |her |their )?{_EXAM_WORDS}",
+)
+
+
+def _only_a_settled_finding(clean: str) -> bool:
+    return bool(_SETTLED_FINDING.search(clean)) and not any(p.search(clean) for p in _ALL_SIGNS)
+
+
 def _only_a_figure_of_speech(clean: str) -> bool:
     return bool(_FIGURATIVE.search(clean)) and not any(p.search(clean) for p in _ALL_SIGNS)
 
@@ -444,9 +459,10 @@ def _only_a_figure_of_speech(clean: str) -> bool:
 def only_mentions_emergency_signs(text: str | None) -> bool:
     """True when the message says why its emergency words are not an emergency now: denied
     ("I'm not suicidal"), only in the past ("a CT for chest pain last spring"), the reason for
-    an exam, long-standing ("my hand has been numb for 6 months") or a figure of speech about
-    the errand with no sign named ("the paperwork is killing me"), and nothing says now or
-    suddenly. The NLU reads such words as an emergency; the net's guards say it is not.
+    an exam, long-standing ("my hand has been numb for 6 months"), a figure of speech about
+    the errand with no sign named ("the paperwork is killing me") or a finding the scan calls old
+    or stable ("the bleeding on the MRI is old and stable"), and nothing says now or suddenly.
+    The NLU reads such words as an emergency; the net's guards say it is not.
     False whenever the net finds an emergency."""
     clean = normalize_text(text)
     if not clean or detect_red_flags(text) or _NOW.search(clean) or _SUDDEN.search(clean):
@@ -456,6 +472,7 @@ def only_mentions_emergency_signs(text: str | None) -> bool:
         or _only_about_the_past(clean)
         or _discounted(split_clauses(text))
         or _only_a_figure_of_speech(clean)
+        or _only_a_settled_finding(clean)
     )
 
 

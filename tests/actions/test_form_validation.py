@@ -169,3 +169,33 @@ async def test_an_emergency_in_a_form_is_still_left_to_the_rules(domain: dict[st
         slots={"requested_slot": "situation"}, active_loop="worthwhile_form",
     )
     assert await ValidateWorthwhileForm().run(CollectingDispatcher(), tracker, domain) == []
+
+
+@pytest.mark.parametrize("intent", ["upload_files", "request_records"])
+async def test_how_the_copies_should_come_is_an_answer_even_when_it_sounds_like_files(
+    intent: str, uploads_db: str, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "through the patient portal please", intent,
+        slots={"imaging_center": "Lakeside Imaging", "requested_slot": "letter_delivery"},
+        active_loop="letter_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLetterForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []  # no upload link
+    assert slot_events(events) == {"letter_delivery": "portal", "requested_slot": None}
+
+
+async def test_files_sent_at_the_delivery_question_are_still_reported(
+    uploads_db: str, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "/upload_files", "upload_files",
+        slots={"imaging_center": "Lakeside Imaging", "requested_slot": "letter_delivery"},
+        active_loop="letter_form",
+    )
+    tracker.latest_message["metadata"] = {"upload_ids": ["up_nobody_sent_this"]}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLetterForm().run(dispatcher, tracker, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_uploads_not_found"]
+    assert slot_events(events) == {"letter_delivery": None, "requested_slot": "letter_delivery"}

@@ -393,3 +393,20 @@ def test_vocabularies_have_the_agreed_keys() -> None:
 )
 def test_describe_scan(exam: str | None, body: str | None, expected: str) -> None:
     assert vocabulary.describe_scan(exam, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes she suggested it", "yes"),
+        ("her oncologist actually brought it up first", "yes"),
+        ("it was my surgeon's idea", "yes"),
+        ("it was actually my orthopedic surgeon's idea", "yes"),
+        ("the neurologist mentioned it", "yes"),
+        ("nope, my own idea", "no"),
+        ("not sure", "unsure"),
+        ("my doctor wants an MRI", None),  # an exam, not the second read
+    ],
+)
+def test_parse_physician_request(text: str, expected: str | None) -> None:
+    assert parsing.parse_physician_request(text) == expected

@@ -357,6 +357,12 @@ def test_the_net_never_overrides_a_training_example_of_another_intent() -> None:
         ("waiting for the results is giving me a migraine lol", True),
         ("this is giving me the worst headache of my life", False),
         ("it's giving me a headache and now i can't see out of one eye", False),
+        # A finding the scan calls old or stable, no sign named.
+        ("the surgeon says the bleeding on the mri is old and stable. should someone confirm?",
+         True),
+        ("the report mentions an old stroke on the ct, is that right?", True),
+        ("the bleeding on the ct is old but he is confused and slurring", False),
+        ("the mri shows a bleed and now she can't wake up", False),
         # Now, again or suddenly: never.
         ("the CT for chest pain was normal but the pain is back again right now", False),
         ("I've had numbness for years but suddenly my face is drooping", False),
